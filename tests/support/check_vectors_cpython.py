@@ -75,7 +75,13 @@ def run_client(v, port):
     kw = {}
     if "timeout" in v:
         kw["timeout"] = v["timeout"]
-    conn = http.client.HTTPConnection(host, **kw)
+    out["stage"] = "construct"
+    try:
+        conn = http.client.HTTPConnection(host, **kw)
+    except Exception as e:  # noqa: BLE001
+        out["error"] = error_name(e)
+        out["exc"] = repr(e)[:200]
+        return out
     try:
         out["stage"] = "request"
         headers = HeaderList(

@@ -14,16 +14,21 @@ import re
 CONCAT_KEYS = ("reply", "expect-request", "expect-body", "expect-partial",
                "request-body")
 # Keys that may repeat; each line is one list item (escaped text).
-LIST_KEYS = ("request-header", "expect-header", "expect-trailer",
-             "request-body-chunks")
+LIST_KEYS = ("request-body-chunks",)
+# Repeatable "Name: value" items; kept as (name, value) byte pairs. The
+# split happens on the escaped text, so a colon inside a name is \x3a.
+HEADER_KEYS = ("request-header", "expect-header", "expect-trailer")
 INT_KEYS = ("expect-status", "expect-version", "expect-expected")
 FLOAT_KEYS = ("timeout", "reply-delay", "reply-drip")
 BOOL_KEYS = ("encode-chunked", "reply-close", "reply-reset",
              "expect-will-close")
-TEXT_KEYS = ("name", "description", "method", "url", "host", "expect-reason",
-             "expect-error", "error-at", "deviation", "server-address")
-KNOWN_KEYS = set(CONCAT_KEYS + LIST_KEYS + INT_KEYS + FLOAT_KEYS + BOOL_KEYS +
-                 TEXT_KEYS)
+TEXT_KEYS = ("name", "description", "expect-error", "error-at", "deviation",
+             "server-address")
+# Single-line values that are escaped like byte strings, kept as str
+# (latin-1 decoded) because http.client takes them as str.
+ESCAPED_TEXT_KEYS = ("method", "url", "host", "expect-reason")
+KNOWN_KEYS = set(CONCAT_KEYS + LIST_KEYS + HEADER_KEYS + INT_KEYS + FLOAT_KEYS + BOOL_KEYS +
+                 TEXT_KEYS + ESCAPED_TEXT_KEYS)
 
 _SIMPLE = {"r": 13, "n": 10, "t": 9, "0": 0, "\\": 92, '"': 34}
 
@@ -86,18 +91,19 @@ def escape(data, keep_crlf_visible=True):
     return s
 
 
-def split_header(raw):
-    """Split an unescaped header item b"Name: value" into (name, value).
+def split_header(text):
+    """Split an escaped header item "Name: value" into (name, value) bytes.
 
-    The name is everything before the first ':'; one space after the colon
-    is dropped if present (the value may keep further spaces).
+    The name is everything before the first ':' (write a colon inside a
+    name as \\x3a); one space after the colon is dropped if present; then
+    both parts are unescaped (so \\x20 keeps a significant space).
     """
-    name, sep, value = raw.partition(b":")
+    name, sep, value = text.partition(":")
     if not sep:
-        raise ValueError("header item without ':': %r" % raw)
-    if value.startswith(b" "):
+        raise ValueError("header item without ':': %r" % text)
+    if value.startswith(" "):
         value = value[1:]
-    return name, value
+    return unescape(name), unescape(value)
 
 
 def parse_vector_text(text, path="<string>"):
@@ -122,8 +128,14 @@ def parse_vector_text(text, path="<string>"):
             if key in CONCAT_KEYS:
                 data = unescape(value) * pending_repeat.pop(key, 1)
                 v[key] = v.get(key, b"") + data
+            elif key in HEADER_KEYS:
+                v.setdefault(key, []).append(split_header(value))
             elif key in LIST_KEYS:
                 v.setdefault(key, []).append(unescape(value))
+            elif key in ESCAPED_TEXT_KEYS:
+                if key in v:
+                    raise ValueError("duplicate key")
+                v[key] = unescape(value).decode("latin-1")
             elif key in INT_KEYS:
                 v[key] = int(value)
             elif key in FLOAT_KEYS:
@@ -159,7 +171,7 @@ def parse_vector(path):
 
 def headers_of(v, key):
     """List of (name bytes, value bytes) for a header list key."""
-    return [split_header(x) for x in v.get(key, [])]
+    return list(v.get(key, []))
 
 
 def with_port(data, port):
