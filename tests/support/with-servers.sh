@@ -91,9 +91,14 @@ cleanup() {
         rm -rf "$DIR"
     fi
 }
+CMD_PID=
+on_signal() {
+    [ -n "$CMD_PID" ] && kill -TERM "$CMD_PID" 2>/dev/null || true
+    exit "$1"
+}
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
 
 die() { log "$*"; for f in "$DIR"/*.log; do [ -f "$f" ] && tail -n 20 "$f" >&2; done; exit 1; }
 
@@ -411,8 +416,13 @@ if [ "$WANT_PROXY" = 1 ]; then
     export HTTPC_TEST_PROXY_AUTH_PORT=$REPLY_PORT
 fi
 
+# CMD runs in the background (stdin kept) so that a signal to this script is
+# handled at once rather than after CMD ends.
 set +e
-"$@"
+"$@" 0<&0 &
+CMD_PID=$!
+wait "$CMD_PID"
 rc=$?
+CMD_PID=
 set -e
 exit $rc
