@@ -1,0 +1,63 @@
+#include "debug.h"
+
+#include <stdio.h>
+#include <string.h>
+
+int hc_repr(hc_buf *out, const void *data, size_t len, int bytes_prefix)
+{
+    const unsigned char *s = data;
+    /* Python picks double quotes when the text has ' but no ". */
+    char quote = (memchr(s, '\'', len) && !memchr(s, '"', len)) ? '"' : '\'';
+    int rc = bytes_prefix ? hc_buf_append(out, "b", 1) : HTTPC_OK;
+    if (!rc)
+        rc = hc_buf_append(out, &quote, 1);
+    for (size_t i = 0; !rc && i < len; i++) {
+        unsigned char c = s[i];
+        char esc[8];
+        size_t n = 0;
+        if (c == '\\' || c == (unsigned char)quote) {
+            esc[0] = '\\';
+            esc[1] = (char)c;
+            n = 2;
+        } else if (c == '\r' || c == '\n' || c == '\t') {
+            esc[0] = '\\';
+            esc[1] = c == '\r' ? 'r' : c == '\n' ? 'n' : 't';
+            n = 2;
+        } else if (c < 0x20 || c == 0x7f || (c >= 0x80 && (bytes_prefix || c < 0xa1))) {
+            n = (size_t)snprintf(esc, sizeof esc, "\\x%02x", c);
+        } else if (c >= 0x80) {
+            /* A latin-1 character, written as UTF-8 as Python's print does. */
+            esc[0] = (char)(0xc0 | (c >> 6));
+            esc[1] = (char)(0x80 | (c & 0x3f));
+            n = 2;
+        } else {
+            esc[0] = (char)c;
+            n = 1;
+        }
+        rc = hc_buf_append(out, esc, n);
+    }
+    if (!rc)
+        rc = hc_buf_append(out, &quote, 1);
+    return rc;
+}
+
+void hc_debug_line(httpc_debug_fn fn, void *userdata, const char *line)
+{
+    if (fn) {
+        fn(userdata, line);
+    } else {
+        fputs(line, stdout);
+        fputc('\n', stdout);
+        fflush(stdout);
+    }
+}
+
+void hc_debug_repr(httpc_debug_fn fn, void *userdata, hc_buf *scratch, const char *label,
+                   const void *data, size_t len, int bytes_prefix)
+{
+    scratch->len = 0;
+    if (hc_buf_append_str(scratch, label) || hc_buf_append(scratch, " ", 1) ||
+        hc_repr(scratch, data, len, bytes_prefix) || hc_buf_terminate(scratch))
+        return;
+    hc_debug_line(fn, userdata, scratch->data);
+}

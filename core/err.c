@@ -1,0 +1,168 @@
+#include "err.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "httpc.h"
+
+enum { MESSAGE_MAX = 512, LINE_MAX_KEPT = 1024 };
+
+typedef struct thread_error {
+    httpc_error_info info;
+    char message[MESSAGE_MAX];
+    char line[LINE_MAX_KEPT + 1];
+} thread_error;
+
+static _Thread_local thread_error last_error = {
+    {HTTPC_OK, "", 0, 0, 0, 0, ""}, "", ""};
+
+static thread_error *reset(int code)
+{
+    thread_error *e = &last_error;
+    e->info.code = code;
+    e->info.os_errno = 0;
+    e->info.tls_error = 0;
+    e->info.partial = 0;
+    e->info.expected = 0;
+    e->line[0] = '\0';
+    e->info.line = e->line;
+    e->info.message = e->message;
+    return e;
+}
+
+static void format_message(thread_error *e, int code, const char *fmt, va_list ap)
+{
+    if (fmt)
+        vsnprintf(e->message, sizeof e->message, fmt, ap);
+    else
+        snprintf(e->message, sizeof e->message, "%s", httpc_strerror(code));
+}
+
+int hc_fail(int code, const char *fmt, ...)
+{
+    thread_error *e = reset(code);
+    va_list ap;
+    va_start(ap, fmt);
+    format_message(e, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int hc_fail_os(int code, int os_errno, const char *fmt, ...)
+{
+    thread_error *e = reset(code);
+    va_list ap;
+    va_start(ap, fmt);
+    format_message(e, code, fmt, ap);
+    va_end(ap);
+    e->info.os_errno = os_errno;
+    return code;
+}
+
+int hc_fail_tls(int code, int tls_error, const char *fmt, ...)
+{
+    thread_error *e = reset(code);
+    va_list ap;
+    va_start(ap, fmt);
+    format_message(e, code, fmt, ap);
+    va_end(ap);
+    e->info.tls_error = tls_error;
+    return code;
+}
+
+int hc_fail_incomplete(int64_t partial, int64_t expected)
+{
+    thread_error *e = reset(HTTPC_E_INCOMPLETE_READ);
+    e->info.partial = partial;
+    e->info.expected = expected;
+    if (expected >= 0)
+        snprintf(e->message, sizeof e->message, "IncompleteRead(%lld bytes read, %lld more expected)",
+                 (long long)partial, (long long)expected);
+    else
+        snprintf(e->message, sizeof e->message, "IncompleteRead(%lld bytes read)",
+                 (long long)partial);
+    return HTTPC_E_INCOMPLETE_READ;
+}
+
+int hc_fail_line(int code, const char *line, size_t len, const char *fmt, ...)
+{
+    thread_error *e = reset(code);
+    if (len > LINE_MAX_KEPT)
+        len = LINE_MAX_KEPT;
+    memcpy(e->line, line, len);
+    e->line[len] = '\0';
+    va_list ap;
+    va_start(ap, fmt);
+    format_message(e, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+void hc_err_clear(void)
+{
+    thread_error *e = reset(HTTPC_OK);
+    e->message[0] = '\0';
+}
+
+int hc_errno_code(int os_errno)
+{
+    switch (os_errno) {
+    case ECONNREFUSED:
+        return HTTPC_E_CONNECTION_REFUSED;
+    case ECONNRESET:
+    case ECONNABORTED:
+        return HTTPC_E_CONNECTION_RESET;
+    case EPIPE:
+        return HTTPC_E_BROKEN_PIPE;
+    case ETIMEDOUT:
+        return HTTPC_E_TIMEOUT;
+    case ENOMEM:
+        return HTTPC_E_NOMEM;
+    default:
+        return HTTPC_E_OS;
+    }
+}
+
+const httpc_error_info *httpc_last_error(void)
+{
+    thread_error *e = &last_error;
+    /* A thread that never failed still gets valid strings. */
+    e->info.message = e->message;
+    e->info.line = e->line;
+    return &e->info;
+}
+
+int httpc_last_error_code(void)
+{
+    return httpc_last_error()->code;
+}
+const char *httpc_last_error_message(void)
+{
+    return httpc_last_error()->message;
+}
+int httpc_last_error_errno(void)
+{
+    return httpc_last_error()->os_errno;
+}
+int httpc_last_error_tls(void)
+{
+    return httpc_last_error()->tls_error;
+}
+int64_t httpc_last_error_partial(void)
+{
+    return httpc_last_error()->partial;
+}
+int64_t httpc_last_error_expected(void)
+{
+    return httpc_last_error()->expected;
+}
+const char *httpc_last_error_line(void)
+{
+    return httpc_last_error()->line;
+}
+void httpc_clear_error(void)
+{
+    hc_err_clear();
+}

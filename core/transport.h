@@ -1,0 +1,66 @@
+/* Transports: the byte pipes a connection speaks HTTP over (plain TCP,
+ * wolfSSL), behind one small vtable, as curl's TLS seam. Sockets are always
+ * non-blocking; every blocking step waits with poll() until a deadline. */
+#ifndef HC_TRANSPORT_H
+#define HC_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "httpc.h"
+
+/* An absolute time in milliseconds of CLOCK_MONOTONIC; HC_NO_DEADLINE waits
+ * forever. */
+typedef int64_t hc_deadline;
+#define HC_NO_DEADLINE INT64_MAX
+
+int64_t hc_now_ms(void);
+/* now + seconds, or HC_NO_DEADLINE for a negative timeout. */
+hc_deadline hc_deadline_after(double seconds);
+hc_deadline hc_deadline_min(hc_deadline a, hc_deadline b);
+/* Waits until fd is readable (POLLIN) or writable (POLLOUT) or the deadline
+ * passes. Returns 0, HTTPC_E_TIMEOUT or HTTPC_E_OS. */
+int hc_wait_fd(int fd, short events, hc_deadline deadline);
+
+typedef struct hc_transport hc_transport;
+
+typedef struct hc_transport_ops {
+    /* Reads up to cap bytes: > 0 count, 0 end of stream, < 0 an httpc code
+     * (recorded with hc_fail). */
+    int64_t (*read)(hc_transport *t, void *buf, size_t cap, hc_deadline deadline);
+    /* Writes every byte of the vector or fails with an httpc code. */
+    int (*writev)(hc_transport *t, const struct iovec *iov, int iovcnt, hc_deadline deadline);
+    /* 1 when an idle connection still looks usable (no EOF, no stray bytes). */
+    int (*is_alive)(hc_transport *t);
+    int (*fileno)(const hc_transport *t);
+    /* Closes the socket and frees the transport. */
+    void (*destroy)(hc_transport *t);
+} hc_transport_ops;
+
+struct hc_transport {
+    const hc_transport_ops *ops;
+};
+
+/* Resolves host, tries every address (IPv6 and IPv4) until one connects,
+ * binds the source address first if given, sets TCP_NODELAY and
+ * non-blocking mode. Returns 0 with *out_fd, or RESOLVE, CONNECTION_REFUSED,
+ * TIMEOUT, OS. */
+int hc_tcp_connect(int *out_fd, const char *host, int port, const char *source_host,
+                   int source_port, hc_deadline deadline);
+/* Wraps a connected socket; the transport owns fd from then on. */
+int hc_tcp_transport_new(hc_transport **out, int fd);
+
+/* Wraps a connected socket in TLS and performs the handshake with SNI and
+ * (when the context checks hostnames) verification of server_name. On
+ * success the transport owns fd; on failure fd is left open for the caller.
+ * *session, when not NULL, is a session to resume and is replaced by the new
+ * session for the next connection (free with hc_tls_session_free). */
+int hc_tls_transport_new(hc_transport **out, int fd, httpc_tls_context *ctx,
+                         const char *server_name, void **session, hc_deadline deadline);
+void hc_tls_session_free(void *session);
+/* Saves the transport's session into *session for later resumption. */
+void hc_tls_transport_save_session(hc_transport *t, void **session);
+void hc_tls_context_ref(httpc_tls_context *ctx);
+
+#endif
