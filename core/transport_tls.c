@@ -1,22 +1,510 @@
-/* Placeholder until the wolfSSL transport lands (issue 4). */
+/* The wolfSSL transport: TLS over a non-blocking socket, every wait a poll()
+ * with a deadline. Our own I/O callbacks keep the socket's errno (so a reset
+ * is CONNECTION_RESET, not a bare TLS error) and send with MSG_NOSIGNAL. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "err.h"
-#include "transport.h"
+#include "tls.h"
+
+#include <wolfssl/error-ssl.h>
+#include <wolfssl/wolfcrypt/error-crypt.h>
+
+/* ------------------------------------------------------------------ */
+/* Process-wide initialisation                                          */
+/* ------------------------------------------------------------------ */
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static int init_result;
+
+static void init_wolfssl(void)
+{
+    init_result = wolfSSL_Init() == WOLFSSL_SUCCESS ? 0 : -1;
+}
+
+int hc_tls_global_init(void)
+{
+    pthread_once(&init_once, init_wolfssl);
+    if (init_result != 0)
+        return hc_fail(HTTPC_E_TLS, "wolfSSL_Init failed");
+    return HTTPC_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Sessions: a reference-counted holder shared by the connection (through
+ * its opaque tls_session pointer) and the transports it opens, so a TLS 1.3
+ * ticket that arrives after the handshake still reaches the next connect. */
+
+typedef struct session_holder {
+    atomic_int refs;
+    WOLFSSL_SESSION *session; /* NULL until a handshake succeeded */
+    char *server_name;        /* the name the session was verified for */
+    const httpc_tls_context *ctx;
+} session_holder;
+
+static session_holder *holder_new(const char *server_name, const httpc_tls_context *ctx)
+{
+    session_holder *h = calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    h->server_name = strdup(server_name);
+    if (!h->server_name) {
+        free(h);
+        return NULL;
+    }
+    atomic_init(&h->refs, 1);
+    h->ctx = ctx;
+    return h;
+}
+
+static void holder_unref(session_holder *h)
+{
+    if (!h || atomic_fetch_sub(&h->refs, 1) != 1)
+        return;
+    if (h->session)
+        wolfSSL_SESSION_free(h->session);
+    free(h->server_name);
+    free(h);
+}
+
+void hc_tls_session_free(void *session)
+{
+    holder_unref(session);
+}
+
+/* ------------------------------------------------------------------ */
+/* The transport                                                        */
+/* ------------------------------------------------------------------ */
+
+typedef struct tls_transport {
+    hc_transport base;
+    int fd;
+    WOLFSSL *ssl;
+    session_holder *holder;
+    bool session_refreshed; /* captured again after the first data read */
+    bool peer_closed;       /* EOF or close_notify seen */
+    bool broken;            /* a fatal error: no close_notify on destroy */
+    int os_errno;           /* errno of the last failed socket call */
+} tls_transport;
+
+static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
+{
+    (void)ssl;
+    tls_transport *t = ctx;
+    ssize_t n = recv(t->fd, buf, (size_t)sz, 0);
+    if (n > 0)
+        return (int)n;
+    if (n == 0) {
+        t->peer_closed = true;
+        return WOLFSSL_CBIO_ERR_CONN_CLOSE;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return WOLFSSL_CBIO_ERR_WANT_READ;
+    if (errno == EINTR)
+        return WOLFSSL_CBIO_ERR_ISR;
+    t->os_errno = errno;
+    return errno == ECONNRESET ? WOLFSSL_CBIO_ERR_CONN_RST : WOLFSSL_CBIO_ERR_GENERAL;
+}
+
+static int io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
+{
+    (void)ssl;
+    tls_transport *t = ctx;
+    ssize_t n = send(t->fd, buf, (size_t)sz, MSG_NOSIGNAL);
+    if (n >= 0)
+        return (int)n;
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+        return WOLFSSL_CBIO_ERR_WANT_WRITE;
+    if (errno == EINTR)
+        return WOLFSSL_CBIO_ERR_ISR;
+    t->os_errno = errno;
+    if (errno == EPIPE)
+        return WOLFSSL_CBIO_ERR_CONN_CLOSE;
+    return errno == ECONNRESET ? WOLFSSL_CBIO_ERR_CONN_RST : WOLFSSL_CBIO_ERR_GENERAL;
+}
+
+WOLFSSL_CTX *hc_tls_new_wolfssl_ctx(void)
+{
+    WOLFSSL_CTX *wctx = wolfSSL_CTX_new(wolfSSLv23_client_method());
+    if (!wctx)
+        return NULL;
+    wolfSSL_CTX_SetIORecv(wctx, io_recv);
+    wolfSSL_CTX_SetIOSend(wctx, io_send);
+    /* Our sockets are non-blocking; auto-retry would only hide WANT_READ. */
+    wolfSSL_CTX_clear_mode(wctx, SSL_MODE_AUTO_RETRY);
+    return wctx;
+}
+
+static const char *wolfssl_reason(int err, char *buf, size_t cap)
+{
+    wolfSSL_ERR_error_string_n((unsigned long)err, buf, cap);
+    return buf;
+}
+
+/* Verification failures Python reports as SSLCertVerificationError, with a
+ * short reason in OpenSSL's words. */
+static const char *verify_reason(int err)
+{
+    switch (err) {
+    case DOMAIN_NAME_MISMATCH:
+        return "hostname mismatch";
+    case ASN_NO_SIGNER_E:
+        return "unable to get local issuer certificate";
+    case ASN_AFTER_DATE_E:
+        return "certificate has expired";
+    case ASN_BEFORE_DATE_E:
+        return "certificate is not yet valid";
+    case ASN_SIG_CONFIRM_E:
+        return "certificate signature failure";
+    case ASN_SELF_SIGNED_E:
+        return "self-signed certificate";
+    case ASN_PATHLEN_SIZE_E:
+    case ASN_PATHLEN_INV_E:
+        return "path length constraint exceeded";
+    case VERIFY_CERT_ERROR:
+        return "certificate rejected";
+    default:
+        return NULL;
+    }
+}
+
+/* Records a failed handshake or I/O call as an httpc error and returns it. */
+static int tls_failure(tls_transport *t, int err, const char *what, const char *server_name)
+{
+    char reason[160];
+    t->broken = true;
+    if (err == SOCKET_ERROR_E && t->os_errno) {
+        int e = t->os_errno;
+        return hc_fail_os(hc_errno_code(e), e, "[Errno %d] %s", e, strerror(e));
+    }
+    const char *vr = verify_reason(err);
+    if (vr) {
+        long result = wolfSSL_get_verify_result(t->ssl);
+        if (err == DOMAIN_NAME_MISMATCH)
+            return hc_fail_tls(HTTPC_E_TLS_CERT_VERIFY, err,
+                               "certificate verify failed: %s, certificate is not valid for "
+                               "'%s' (wolfSSL %d: %s; verify result %ld)",
+                               vr, server_name ? server_name : "", err,
+                               wolfssl_reason(err, reason, sizeof reason), result);
+        return hc_fail_tls(HTTPC_E_TLS_CERT_VERIFY, err,
+                           "certificate verify failed: %s (wolfSSL %d: %s; verify result %ld: "
+                           "%s)",
+                           vr, err, wolfssl_reason(err, reason, sizeof reason), result,
+                           wolfSSL_X509_verify_cert_error_string(result));
+    }
+    if (err == FATAL_ERROR) {
+        WOLFSSL_ALERT_HISTORY h;
+        memset(&h, 0, sizeof h);
+        wolfSSL_get_alert_history(t->ssl, &h);
+        return hc_fail_tls(HTTPC_E_TLS, err, "%s: peer sent alert %d (%s)", what, h.last_rx.code,
+                           wolfSSL_alert_desc_string_long(h.last_rx.code));
+    }
+    if (err == SOCKET_PEER_CLOSED_E || (t->peer_closed && err == SOCKET_ERROR_E))
+        return hc_fail_tls(HTTPC_E_TLS, err, "%s: EOF occurred in violation of protocol", what);
+    return hc_fail_tls(HTTPC_E_TLS, err, "%s: wolfSSL %d: %s", what, err,
+                       wolfssl_reason(err, reason, sizeof reason));
+}
+
+/* Waits for what wolfSSL asked for; returns 0 to retry, or a code. */
+static int wait_for(tls_transport *t, int ssl_err, hc_deadline deadline)
+{
+    return hc_wait_fd(t->fd, ssl_err == WOLFSSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN, deadline);
+}
+
+static bool want_io(int ssl_err)
+{
+    return ssl_err == WOLFSSL_ERROR_WANT_READ || ssl_err == WOLFSSL_ERROR_WANT_WRITE;
+}
+
+static void capture_session(tls_transport *t)
+{
+    WOLFSSL_SESSION *s = wolfSSL_get1_session(t->ssl);
+    if (!s)
+        return;
+    if (t->holder->session)
+        wolfSSL_SESSION_free(t->holder->session);
+    t->holder->session = s;
+}
+
+static int64_t tls_read(hc_transport *base, void *buf, size_t cap, hc_deadline deadline)
+{
+    tls_transport *t = (tls_transport *)base;
+    int want = cap > INT32_MAX ? INT32_MAX : (int)cap;
+    for (;;) {
+        int n = wolfSSL_read(t->ssl, buf, want);
+        if (n > 0) {
+            if (!t->session_refreshed) {
+                /* TLS 1.3 tickets arrive after the handshake, before data. */
+                t->session_refreshed = true;
+                capture_session(t);
+            }
+            return n;
+        }
+        int err = wolfSSL_get_error(t->ssl, n);
+        if (want_io(err)) {
+            int rc = wait_for(t, err, deadline);
+            if (rc)
+                return rc;
+            continue;
+        }
+        if (err == WOLFSSL_ERROR_ZERO_RETURN || err == ZERO_RETURN) {
+            t->peer_closed = true;
+            return 0;
+        }
+        /* A peer that closes without close_notify ends the stream; the
+         * connection layer decides whether a body was cut short. */
+        if (err == SOCKET_PEER_CLOSED_E || (t->peer_closed && err == SOCKET_ERROR_E))
+            return 0;
+        return tls_failure(t, err, "read", NULL);
+    }
+}
+
+static int write_all(tls_transport *t, const void *data, size_t len, hc_deadline deadline)
+{
+    const char *p = data;
+    while (len > 0) {
+        int piece = len > 1 << 30 ? 1 << 30 : (int)len;
+        int n = wolfSSL_write(t->ssl, p, piece);
+        if (n > 0) {
+            p += n;
+            len -= (size_t)n;
+            continue;
+        }
+        int err = wolfSSL_get_error(t->ssl, n);
+        if (want_io(err)) {
+            /* wolfSSL wants the same buffer again once the socket is ready. */
+            int rc = wait_for(t, err, deadline);
+            if (rc)
+                return rc;
+            continue;
+        }
+        if (t->os_errno == EPIPE)
+            return hc_fail_os(HTTPC_E_BROKEN_PIPE, EPIPE, "[Errno %d] %s", EPIPE, strerror(EPIPE));
+        return tls_failure(t, err, "write", NULL);
+    }
+    return HTTPC_OK;
+}
+
+static int tls_writev(hc_transport *base, const struct iovec *iov, int iovcnt, hc_deadline deadline)
+{
+    tls_transport *t = (tls_transport *)base;
+    /* Small pieces (request head + small body) go out in one record. */
+    enum { COALESCE_MAX = 16384 };
+    size_t total = 0;
+    for (int i = 0; i < iovcnt; i++)
+        total += iov[i].iov_len;
+    if (iovcnt > 1 && total <= COALESCE_MAX) {
+        char joined[COALESCE_MAX];
+        size_t at = 0;
+        for (int i = 0; i < iovcnt; i++) {
+            memcpy(joined + at, iov[i].iov_base, iov[i].iov_len);
+            at += iov[i].iov_len;
+        }
+        return write_all(t, joined, total, deadline);
+    }
+    for (int i = 0; i < iovcnt; i++) {
+        int rc = write_all(t, iov[i].iov_base, iov[i].iov_len, deadline);
+        if (rc)
+            return rc;
+    }
+    return HTTPC_OK;
+}
+
+static int tls_is_alive(hc_transport *base)
+{
+    tls_transport *t = (tls_transport *)base;
+    if (t->broken || t->peer_closed || wolfSSL_pending(t->ssl) > 0)
+        return 0;
+    /* Bytes waiting on an idle connection may be a late ticket or key
+     * update (harmless) or close_notify / stray data (not reusable). */
+    for (int rounds = 0; rounds < 8; rounds++) {
+        char probe;
+        ssize_t n = recv(t->fd, &probe, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return 1;
+        if (n <= 0)
+            return 0;
+        char sink[1];
+        int r = wolfSSL_read(t->ssl, sink, sizeof sink);
+        if (r > 0)
+            return 0;
+        int err = wolfSSL_get_error(t->ssl, r);
+        if (err != WOLFSSL_ERROR_WANT_READ)
+            return 0;
+    }
+    return 0;
+}
+
+static int tls_fileno(const hc_transport *base)
+{
+    return ((const tls_transport *)base)->fd;
+}
+
+static void tls_destroy(hc_transport *base)
+{
+    tls_transport *t = (tls_transport *)base;
+    if (!t->broken) {
+        capture_session(t);
+        /* close_notify, best effort: the socket is non-blocking, so this
+         * never waits. */
+        if (!t->peer_closed)
+            wolfSSL_shutdown(t->ssl);
+    }
+    wolfSSL_free(t->ssl);
+    holder_unref(t->holder);
+    close(t->fd);
+    free(t);
+}
+
+static const hc_transport_ops tls_ops = {tls_read, tls_writev, tls_is_alive, tls_fileno,
+                                         tls_destroy};
+
+static bool is_ip_literal(const char *name)
+{
+    unsigned char addr[16];
+    return inet_pton(AF_INET, name, addr) == 1 || inet_pton(AF_INET6, name, addr) == 1;
+}
+
+static int configure_ssl(tls_transport *t, httpc_tls_context *ctx, const char *server_name)
+{
+    WOLFSSL *ssl = t->ssl;
+    wolfSSL_SetIOReadCtx(ssl, t);
+    wolfSSL_SetIOWriteCtx(ssl, t);
+    wolfSSL_set_verify(
+        ssl, ctx->verify_mode == HTTPC_CERT_REQUIRED ? WOLFSSL_VERIFY_PEER : WOLFSSL_VERIFY_NONE,
+        NULL);
+    /* SNI must not carry an IP address (RFC 6066); IPs are checked against
+     * the certificate's IP SANs instead. */
+    if (!is_ip_literal(server_name) &&
+        wolfSSL_UseSNI(ssl, WOLFSSL_SNI_HOST_NAME, server_name,
+                       (unsigned short)strlen(server_name)) != WOLFSSL_SUCCESS)
+        return hc_fail(HTTPC_E_TLS, "cannot set SNI for '%s'", server_name);
+    if (ctx->check_hostname && ctx->verify_mode == HTTPC_CERT_REQUIRED &&
+        wolfSSL_check_domain_name(ssl, server_name) != WOLFSSL_SUCCESS)
+        return hc_fail(HTTPC_E_TLS, "cannot set the host name to check");
+    char alpn[] = "http/1.1";
+    if (wolfSSL_UseALPN(ssl, alpn, sizeof alpn - 1, WOLFSSL_ALPN_CONTINUE_ON_MISMATCH) !=
+        WOLFSSL_SUCCESS)
+        return hc_fail(HTTPC_E_TLS, "cannot set ALPN");
+    wolfSSL_UseSessionTicket(ssl);
+    return HTTPC_OK;
+}
+
+/* Takes a reference to the connection's holder, or makes one, and resumes
+ * its session when it was made for this name and context. */
+static int attach_holder(tls_transport *t, httpc_tls_context *ctx, const char *server_name,
+                         void **session)
+{
+    session_holder *h = session ? *session : NULL;
+    if (h && (h->ctx != ctx || strcmp(h->server_name, server_name) != 0)) {
+        holder_unref(h); /* another target: its session must not be offered */
+        h = NULL;
+        *session = NULL;
+    }
+    if (!h) {
+        h = holder_new(server_name, ctx);
+        if (!h)
+            return hc_fail(HTTPC_E_NOMEM, NULL);
+        if (session)
+            *session = h;
+        else
+            atomic_fetch_sub(&h->refs, 1); /* only the transport holds it */
+    }
+    atomic_fetch_add(&h->refs, 1);
+    t->holder = h;
+    if (h->session)
+        wolfSSL_set_session(t->ssl, h->session); /* a stale one just fails over */
+    return HTTPC_OK;
+}
 
 int hc_tls_transport_new(hc_transport **out, int fd, httpc_tls_context *ctx,
                          const char *server_name, void **session, hc_deadline deadline)
 {
-    (void)out, (void)fd, (void)ctx, (void)server_name, (void)session, (void)deadline;
-    return hc_fail(HTTPC_E_TLS, "TLS is not built yet");
+    int rc = hc_tls_global_init();
+    if (rc)
+        return rc;
+    if (!ctx || !server_name)
+        return hc_fail(HTTPC_E_INVALID_ARGUMENT, "TLS needs a context and a server name");
+    tls_transport *t = calloc(1, sizeof *t);
+    if (!t)
+        return hc_fail(HTTPC_E_NOMEM, NULL);
+    t->base.ops = &tls_ops;
+    t->fd = fd;
+    t->ssl = wolfSSL_new(ctx->wctx);
+    if (!t->ssl) {
+        free(t);
+        return hc_fail(HTTPC_E_NOMEM, "wolfSSL_new failed");
+    }
+    rc = configure_ssl(t, ctx, server_name);
+    if (!rc)
+        rc = attach_holder(t, ctx, server_name, session);
+    while (!rc) {
+        int r = wolfSSL_connect(t->ssl);
+        if (r == WOLFSSL_SUCCESS)
+            break;
+        int err = wolfSSL_get_error(t->ssl, r);
+        if (want_io(err))
+            rc = wait_for(t, err, deadline);
+        else
+            rc = tls_failure(t, err, "handshake", server_name);
+    }
+    if (rc) {
+        /* The caller still owns fd. */
+        wolfSSL_free(t->ssl);
+        holder_unref(t->holder);
+        free(t);
+        return rc;
+    }
+    capture_session(t);
+    *out = &t->base;
+    return HTTPC_OK;
 }
-void hc_tls_session_free(void *session)
+
+void hc_tls_transport_save_session(hc_transport *base, void **session)
 {
-    (void)session;
+    if (!base || base->ops != &tls_ops || !session)
+        return;
+    tls_transport *t = (tls_transport *)base;
+    if (!t->broken)
+        capture_session(t);
+    if (*session == t->holder)
+        return;
+    holder_unref(*session);
+    atomic_fetch_add(&t->holder->refs, 1);
+    *session = t->holder;
 }
-void hc_tls_transport_save_session(hc_transport *t, void **session)
+
+int hc_tls_transport_session_reused(hc_transport *base)
 {
-    (void)t, (void)session;
+    if (!base || base->ops != &tls_ops)
+        return 0;
+    return wolfSSL_session_reused(((tls_transport *)base)->ssl) ? 1 : 0;
 }
-void hc_tls_context_ref(httpc_tls_context *ctx)
+
+const char *hc_tls_transport_version(hc_transport *base)
 {
-    (void)ctx;
+    if (!base || base->ops != &tls_ops)
+        return "";
+    return wolfSSL_get_version(((tls_transport *)base)->ssl);
+}
+
+const char *hc_tls_transport_alpn(hc_transport *base)
+{
+    if (!base || base->ops != &tls_ops)
+        return "";
+    char *name = NULL;
+    unsigned short len = 0;
+    if (wolfSSL_ALPN_GetProtocol(((tls_transport *)base)->ssl, &name, &len) != WOLFSSL_SUCCESS ||
+        !name)
+        return "";
+    /* wolfSSL's buffer is not NUL-terminated; ours is one of a known set. */
+    return len == 8 && memcmp(name, "http/1.1", 8) == 0 ? "http/1.1" : "";
 }
