@@ -338,8 +338,8 @@ static int conn_open(httpc_conn *conn)
         conn->opts.connect_timeout >= 0 ? conn->opts.connect_timeout : conn->opts.timeout;
     hc_deadline deadline = hc_deadline_after(connect_timeout);
     int fd = -1;
-    int rc = hc_tcp_connect(&fd, conn->host, conn->port, conn->source_host,
-                            conn->opts.source_port, deadline);
+    int rc = hc_tcp_connect(&fd, conn->host, conn->port, conn->source_host, conn->opts.source_port,
+                            deadline);
     if (rc)
         return rc;
     hc_transport *tcp = NULL;
@@ -422,8 +422,8 @@ static int conn_write(httpc_conn *conn, const struct iovec *iov, int iovcnt)
 static void debug_send(httpc_conn *conn, const void *data, size_t len)
 {
     if (conn->opts.debuglevel > 0)
-        hc_debug_repr(conn->opts.debug_fn, conn->opts.debug_userdata, &conn->scratch, "send:",
-                      data, len, 1);
+        hc_debug_repr(conn->opts.debug_fn, conn->opts.debug_userdata, &conn->scratch, "send:", data,
+                      len, 1);
 }
 
 /* Sends one piece of body, chunk-framed when asked. */
@@ -566,8 +566,8 @@ static char *dup_string(const char *s)
     return copy;
 }
 
-static int conn_create(httpc_conn **out, const char *host, int port,
-                       const httpc_conn_options *opts, bool https, httpc_tls_context *tls)
+static int conn_create(httpc_conn **out, const char *host, int port, const httpc_conn_options *opts,
+                       bool https, httpc_tls_context *tls)
 {
     hc_err_clear();
     if (!out || !host)
@@ -720,8 +720,8 @@ void httpc_conn_close(httpc_conn *conn)
     conn_drop_stream(conn);
 }
 
-int httpc_conn_set_tunnel(httpc_conn *conn, const char *host, int port,
-                          const httpc_header *headers, size_t n_headers)
+int httpc_conn_set_tunnel(httpc_conn *conn, const char *host, int port, const httpc_header *headers,
+                          size_t n_headers)
 {
     hc_err_clear();
     if (!conn || !host || (n_headers && !headers))
@@ -1112,6 +1112,7 @@ int httpc_response_read_all(httpc_response *r, char **out_data, size_t *out_len)
     }
     int64_t expected = r->framing.chunked ? -1 : r->framing.length;
     hc_buf all = {0};
+    size_t whole_chunks_len = 0;
     int rc = HTTPC_OK;
     for (;;) {
         /* Grow by what arrives, never by what Content-Length promises. */
@@ -1127,12 +1128,17 @@ int httpc_response_read_all(httpc_response *r, char **out_data, size_t *out_len)
         }
         int64_t n = read_some(r, all.data + all.len, room);
         if (n < 0) {
+            /* As http.client, the partial body holds whole chunks only. */
+            if (n == HTTPC_E_INCOMPLETE_READ)
+                all.len = whole_chunks_len;
             rc = n == HTTPC_E_INCOMPLETE_READ ? hc_fail_incomplete((int64_t)all.len, -1) : (int)n;
             break;
         }
         if (n == 0)
             break;
         all.len += (size_t)n;
+        if (r->framing.chunked && r->chunked.left == 0)
+            whole_chunks_len = all.len;
     }
     if (!rc && r->truncated)
         rc = hc_fail_incomplete((int64_t)all.len, expected - (int64_t)all.len);
@@ -1255,8 +1261,7 @@ int httpc_response_drain(httpc_response *r)
     return r->truncated ? hc_fail_incomplete(0, -1) : HTTPC_OK;
 }
 
-const char *httpc_response_getheader(httpc_response *r, const char *name,
-                                     const char *default_value)
+const char *httpc_response_getheader(httpc_response *r, const char *name, const char *default_value)
 {
     if (!r || !name)
         return default_value;

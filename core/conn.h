@@ -39,7 +39,7 @@ struct httpc_conn {
     hc_stream *stream; /* NULL when not connected */
     int state;
     hc_buf method;
-    hc_buf out; /* the request head being built */
+    hc_buf out;              /* the request head being built */
     httpc_response *current; /* keep-alive response not yet finished */
     httpc_response *spare;   /* a finished response kept for reuse */
     httpc_response *live;    /* every response still pointing at us */

@@ -15,8 +15,7 @@ typedef struct thread_error {
     char line[LINE_MAX_KEPT + 1];
 } thread_error;
 
-static _Thread_local thread_error last_error = {
-    {HTTPC_OK, "", 0, 0, 0, 0, ""}, "", ""};
+static _Thread_local thread_error last_error = {{HTTPC_OK, "", 0, 0, 0, 0, ""}, "", ""};
 
 static thread_error *reset(int code)
 {
@@ -78,8 +77,9 @@ int hc_fail_incomplete(int64_t partial, int64_t expected)
     e->info.partial = partial;
     e->info.expected = expected;
     if (expected >= 0)
-        snprintf(e->message, sizeof e->message, "IncompleteRead(%lld bytes read, %lld more expected)",
-                 (long long)partial, (long long)expected);
+        snprintf(e->message, sizeof e->message,
+                 "IncompleteRead(%lld bytes read, %lld more expected)", (long long)partial,
+                 (long long)expected);
     else
         snprintf(e->message, sizeof e->message, "IncompleteRead(%lld bytes read)",
                  (long long)partial);

@@ -157,8 +157,8 @@ static int version_number(const char *v, size_t len, int *out)
     else if (starts_with(v, len, "HTTP/1."))
         *out = 11;
     else
-        return hc_fail(HTTPC_E_UNKNOWN_PROTOCOL, "UnknownProtocol: %.*s", (int)(len > 100 ? 100 : len),
-                       v);
+        return hc_fail(HTTPC_E_UNKNOWN_PROTOCOL, "UnknownProtocol: %.*s",
+                       (int)(len > 100 ? 100 : len), v);
     return HTTPC_OK;
 }
 
@@ -170,8 +170,8 @@ static int head_line(hc_head_parser *p, const char *line, size_t len, const char
         const char *version, *reason;
         size_t version_len, reason_len;
         int status;
-        int rc = hc_parse_status_line(line, len, &status, &version, &version_len, &reason,
-                                      &reason_len);
+        int rc =
+            hc_parse_status_line(line, len, &status, &version, &version_len, &reason, &reason_len);
         if (rc)
             return rc;
         p->lines = 0;
@@ -329,13 +329,16 @@ static int content_length(const httpc_headers *h, int64_t *out)
             }
             while (*v == ' ' || *v == '\t')
                 v++;
-            if (!digits || (*v && *v != ','))
-                return hc_fail(HTTPC_E_INVALID_CONTENT_LENGTH, "invalid Content-Length: %.80s",
-                               httpc_headers_value(h, (size_t)i));
+            if (!digits || (*v && *v != ',')) {
+                /* Not a number: as http.client, the length is unknown and
+                 * the body runs to the close. */
+                *out = -1;
+                return HTTPC_OK;
+            }
             if (*out >= 0 && *out != n)
                 return hc_fail(HTTPC_E_INVALID_CONTENT_LENGTH,
-                               "conflicting Content-Length values: %lld and %lld",
-                               (long long)*out, (long long)n);
+                               "conflicting Content-Length values: %lld and %lld", (long long)*out,
+                               (long long)n);
             *out = n;
             if (!*v)
                 break;
@@ -453,7 +456,8 @@ int hc_chunked_feed(hc_chunked *c, const char *data, size_t len, size_t *consume
         size_t line_len = nl ? (size_t)(nl - (data + pos)) + 1 : len - pos;
         if (line_len > c->limits->max_line) {
             rc = hc_fail(HTTPC_E_LINE_TOO_LONG, "got more than %zu bytes when reading %s",
-                         c->limits->max_line, c->state == CHUNK_SIZE ? "chunk size" : "trailer line");
+                         c->limits->max_line,
+                         c->state == CHUNK_SIZE ? "chunk size" : "trailer line");
             break;
         }
         if (!nl) {

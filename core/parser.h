@@ -12,9 +12,9 @@
 #include "headers.h"
 
 typedef struct hc_limits {
-    size_t max_line;      /* longest line, terminator included */
-    size_t max_headers;   /* most header lines (the blank line counts, as in http.client) */
-    size_t max_interim;   /* most 1xx responses skipped */
+    size_t max_line;    /* longest line, terminator included */
+    size_t max_headers; /* most header lines (the blank line counts, as in http.client) */
+    size_t max_interim; /* most 1xx responses skipped */
 } hc_limits;
 
 enum { HC_NEED_MORE = 0, HC_DONE = 1, HC_CHUNK_DATA = 2 };
@@ -25,9 +25,9 @@ typedef void (*hc_line_fn)(void *userdata, int kind, const char *line, size_t le
 
 typedef struct hc_head_parser {
     int state;
-    size_t lines;           /* header lines so far in this head */
-    size_t interim_count;   /* 1xx responses skipped */
-    bool header_defect;     /* a malformed line ended the header block */
+    size_t lines;              /* header lines so far in this head */
+    size_t interim_count;      /* 1xx responses skipped */
+    bool header_defect;        /* a malformed line ended the header block */
     const char *last_line_end; /* terminator of the last stored line */
     const hc_limits *limits;
     hc_line_fn on_line;
@@ -68,7 +68,7 @@ int hc_body_framing(const httpc_headers *headers, int status, int version, bool 
 /* The chunked body decoder. */
 typedef struct hc_chunked {
     int state;
-    uint64_t left;          /* data bytes left in the current chunk */
+    uint64_t left; /* data bytes left in the current chunk */
     size_t trailer_lines;
     bool trailer_defect;
     const char *last_line_end;

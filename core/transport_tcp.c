@@ -73,10 +73,11 @@ static int bind_source(int fd, int family, const char *source_host, int source_p
         return HTTPC_OK;
     char port_text[16];
     snprintf(port_text, sizeof port_text, "%d", source_port);
-    struct addrinfo hints = {.ai_family = family, .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    struct addrinfo hints = {
+        .ai_family = family, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
     struct addrinfo *res = NULL;
-    int gai = getaddrinfo(source_host && *source_host ? source_host : NULL, port_text, &hints, &res);
+    int gai =
+        getaddrinfo(source_host && *source_host ? source_host : NULL, port_text, &hints, &res);
     if (gai != 0)
         return hc_fail(HTTPC_E_RESOLVE, "source address %s: %s", source_host ? source_host : "",
                        gai_strerror(gai));
@@ -124,7 +125,8 @@ int hc_tcp_connect(int *out_fd, const char *host, int port, const char *source_h
 {
     char port_text[16];
     snprintf(port_text, sizeof port_text, "%d", port);
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_ADDRCONFIG | AI_NUMERICSERV};
     struct addrinfo *res = NULL;
     int gai = getaddrinfo(host, port_text, &hints, &res);
@@ -171,8 +173,7 @@ static int64_t tcp_read(hc_transport *t, void *buf, size_t cap, hc_deadline dead
     }
 }
 
-static int tcp_writev(hc_transport *t, const struct iovec *iov_in, int iovcnt,
-                      hc_deadline deadline)
+static int tcp_writev(hc_transport *t, const struct iovec *iov_in, int iovcnt, hc_deadline deadline)
 {
     tcp_transport *tcp = (tcp_transport *)t;
     enum { MAX_IOV = 16 };
@@ -198,8 +199,7 @@ static int tcp_writev(hc_transport *t, const struct iovec *iov_in, int iovcnt,
                     return rc;
                 continue;
             }
-            return hc_fail_os(hc_errno_code(errno), errno, "[Errno %d] %s", errno,
-                              strerror(errno));
+            return hc_fail_os(hc_errno_code(errno), errno, "[Errno %d] %s", errno, strerror(errno));
         }
         size_t done = (size_t)n;
         while (iovcnt > 0 && done >= cur->iov_len) {

@@ -130,16 +130,15 @@ static bool absolute_netloc(const char *url, const char **start, size_t *len)
     if (!colon || colon[1] != '/' || colon[2] != '/')
         return false;
     for (const char *c = url; c < colon; c++)
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-              (*c >= '0' && *c <= '9') || *c == '+' || *c == '-' || *c == '.'))
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+              *c == '+' || *c == '-' || *c == '.'))
             return false;
     *start = colon + 3;
     *len = strcspn(*start, "/?#");
     return *len > 0;
 }
 
-int hc_write_host_value(hc_buf *out, const char *url, const char *host, int port,
-                        int default_port)
+int hc_write_host_value(hc_buf *out, const char *url, const char *host, int port, int default_port)
 {
     const char *netloc;
     size_t netloc_len;
@@ -169,8 +168,7 @@ size_t hc_chunk_prefix(char out[24], size_t len)
     return (size_t)snprintf(out, 24, "%zX\r\n", len);
 }
 
-int hc_split_host_port(const char *host, int port, int default_port, char **host_out,
-                       int *port_out)
+int hc_split_host_port(const char *host, int port, int default_port, char **host_out, int *port_out)
 {
     size_t len = strlen(host);
     if (port < 0 || port > 65535)

@@ -21,8 +21,7 @@ int hc_write_request_line(hc_buf *out, const char *method, const char *url);
 int hc_write_header(hc_buf *out, const char *name, const char *const *values, size_t n_values);
 /* The Host header value: the netloc of an absolute http URL, else host
  * (bracketed when IPv6, zone id removed) with ":port" unless default. */
-int hc_write_host_value(hc_buf *out, const char *url, const char *host, int port,
-                        int default_port);
+int hc_write_host_value(hc_buf *out, const char *url, const char *host, int port, int default_port);
 /* "%X\r\n" chunk-size prefix; returns its length. */
 size_t hc_chunk_prefix(char out[24], size_t len);
 

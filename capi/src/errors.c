@@ -18,7 +18,7 @@ typedef struct error_entry {
     int parent_index[2];
 } error_entry;
 
-#define ENTRY_ITEM(value, name, cls, p1, p2, msg)                                                 \
+#define ENTRY_ITEM(value, name, cls, p1, p2, msg)                                                  \
     {value, cls, msg, {ERROR_INDEX_##p1, ERROR_INDEX_##p2}},
 static const error_entry error_table[ERROR_COUNT] = {HTTPC_ERROR_MAP(ENTRY_ITEM)};
 #undef ENTRY_ITEM
