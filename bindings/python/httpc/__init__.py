@@ -1,0 +1,55 @@
+"""httpc: a faster drop-in for http.client, on the httpc C library.
+
+    import httpc as client
+    conn = client.HTTPConnection("example.org")
+    conn.request("GET", "/")
+    print(conn.getresponse().read())
+
+Exceptions are http.client's own classes (plus a few stricter ones under
+HTTPException), so code catching http.client's exceptions keeps working.
+HTTPS takes an httpc TLS context (create_default_context()), not an
+ssl.SSLContext.
+"""
+
+import os as _os
+import sys as _sys
+
+# Bind the C library's functions lazily, so that a module built against a
+# header newer than the library still imports (a missing function fails
+# only when called).
+_flags = _sys.getdlopenflags()
+_sys.setdlopenflags(_os.RTLD_LAZY | (_flags & ~_os.RTLD_NOW))
+try:
+    from . import _httpc_raw
+finally:
+    _sys.setdlopenflags(_flags)
+
+from http import HTTPStatus  # noqa: E402
+from http.client import responses  # noqa: E402,F401
+
+from ._errors import (  # noqa: E402,F401
+    HTTPException, NotConnected, InvalidURL, UnknownProtocol,
+    UnknownTransferEncoding, UnimplementedFileMode, IncompleteRead,
+    ImproperConnectionState, CannotSendRequest, CannotSendHeader,
+    ResponseNotReady, BadStatusLine, LineTooLong, RemoteDisconnected,
+    TooManyHeaders, InvalidContentLength, InvalidChunk,
+    TooManyInterimResponses, TunnelFailed, error, CODE_TO_CLASS)
+from .client import (  # noqa: E402,F401
+    HTTP_PORT, HTTPS_PORT, HTTPConnection, HTTPSConnection, HTTPResponse,
+    HTTPMessage, TLSContext, create_default_context)
+
+globals().update(HTTPStatus.__members__)
+
+__version__ = _httpc_raw.httpc_version_string()
+
+__all__ = ["HTTPResponse", "HTTPConnection", "HTTPSConnection",
+           "HTTPException", "NotConnected", "UnknownProtocol",
+           "UnknownTransferEncoding", "UnimplementedFileMode",
+           "IncompleteRead", "InvalidURL", "ImproperConnectionState",
+           "CannotSendRequest", "CannotSendHeader", "ResponseNotReady",
+           "BadStatusLine", "LineTooLong", "RemoteDisconnected", "error",
+           "responses", "TooManyHeaders", "InvalidContentLength",
+           "InvalidChunk", "TooManyInterimResponses", "TunnelFailed",
+           "TLSContext", "create_default_context", "HTTPMessage"]
+__all__.extend(["HTTP_PORT", "HTTPS_PORT"])
+__all__.extend(HTTPStatus.__members__)

@@ -1,0 +1,594 @@
+"""http.client's classes on top of the httpc C library.
+
+The common path costs one C call per step: request() with a bytes/str/None
+body and a dict of str/bytes/int headers is one call; getresponse() one;
+read() one. Everything else (file and iterable bodies, header mappings
+that are not dicts, non-ASCII text that must fail as http.client fails)
+takes a pure-Python path that mirrors http.client line by line and drives
+putrequest/putheader/endheaders/send.
+"""
+
+import collections.abc
+import email.message
+import http.client as _hc
+import io
+import socket
+import ssl
+
+from . import _httpc_raw as _raw
+from ._errors import CannotSendHeader, ResponseNotReady  # noqa: F401
+
+HTTP_PORT = 80
+HTTPS_PORT = 443
+
+_request = _raw.request
+_getresponse = _raw.getresponse
+_read_all = _raw.read_all
+_read = _raw.read
+_readinto = _raw.readinto
+_response_free = _raw.httpc_response_free
+_response_isclosed = _raw.httpc_response_isclosed
+_response_length = _raw.httpc_response_length
+_GLOBAL_DEFAULT_TIMEOUT = socket._GLOBAL_DEFAULT_TIMEOUT
+_METHODS_EXPECTING_BODY = {"PATCH", "POST", "PUT"}
+
+
+class HTTPMessage(_hc.HTTPMessage):
+    """http.client.HTTPMessage (an email.message.Message) built from the
+    header fields the C parser kept, exactly as email.parser would store
+    them with the compat32 policy."""
+
+
+def _message(pairs):
+    msg = HTTPMessage()
+    msg._headers = pairs
+    msg._payload = ""
+    return msg
+
+
+def _timeout_seconds(timeout):
+    if timeout is _GLOBAL_DEFAULT_TIMEOUT:
+        timeout = socket.getdefaulttimeout()
+    return -1.0 if timeout is None else float(timeout)
+
+
+def _encode(data, name="data"):
+    """As http.client._encode: latin-1 or a helpful UnicodeEncodeError."""
+    try:
+        return data.encode("latin-1")
+    except UnicodeEncodeError as err:
+        raise UnicodeEncodeError(
+            err.encoding, err.object, err.start, err.end,
+            "%s (%.20r) is not valid Latin-1. Use %s.encode('utf-8') "
+            "if you want to send it encoded in UTF-8." %
+            (name.title(), data[err.start:err.end], name)) from None
+
+
+class HTTPResponse(io.BufferedIOBase):
+    """http.client.HTTPResponse over a C response handle."""
+
+    def __init__(self, head, method=None, debuglevel=0, url=None):
+        (self._r, self.status, self.reason, self.version, will_close,
+         chunked, self._length) = head
+        self.will_close = bool(will_close)
+        self.chunked = bool(chunked)
+        self.debuglevel = debuglevel
+        self._method = method
+        self._url = url
+        self._msg = None
+        self._trailers = None
+
+    # -- head ------------------------------------------------------------
+    @property
+    def msg(self):
+        if self._msg is None:
+            if self._r is None:
+                return None
+            self._msg = _message(_raw.response_headers(self._r, False))
+        return self._msg
+
+    headers = msg
+
+    @property
+    def code(self):
+        return self.status
+
+    @property
+    def length(self):
+        if self._r is not None:
+            n = _response_length(self._r)
+            return None if n < 0 else n
+        return self._length
+
+    @length.setter
+    def length(self, value):
+        self._length = value
+
+    @property
+    def trailers(self):
+        """The trailer fields of a chunked body (an HTTPMessage; httpc only:
+        http.client drops them)."""
+        if self._trailers is None and self._r is not None:
+            return _message(_raw.response_headers(self._r, True))
+        return self._trailers if self._trailers is not None else _message([])
+
+    def getheader(self, name, default=None):
+        if self.headers is None:
+            raise ResponseNotReady()
+        headers = self.headers.get_all(name) or default
+        if isinstance(headers, str) or not hasattr(headers, "__iter__"):
+            return headers
+        return ", ".join(headers)
+
+    def getheaders(self):
+        if self.headers is None:
+            raise ResponseNotReady()
+        return list(self.headers.items())
+
+    def info(self):
+        return self.headers
+
+    def geturl(self):
+        return self._url
+
+    def getcode(self):
+        return self.status
+
+    # -- state -----------------------------------------------------------
+    def _close_conn(self):
+        r = self._r
+        if r is not None:
+            if self._msg is None:
+                self._msg = _message(_raw.response_headers(r, False))
+            if self.chunked:
+                self._trailers = _message(_raw.response_headers(r, True))
+                self._length = None
+            else:
+                n = _response_length(r)
+                self._length = None if n < 0 else n
+            self._r = None
+            _response_free(r)
+
+    def close(self):
+        try:
+            super().close()
+        finally:
+            self._close_conn()
+
+    def flush(self):
+        super().flush()
+
+    def readable(self):
+        return True
+
+    def isclosed(self):
+        return self._r is None
+
+    def fileno(self):
+        if self._r is None:
+            raise ValueError("I/O operation on closed file")
+        return _raw.httpc_response_fileno(self._r)
+
+    @property
+    def fp(self):
+        return self._r
+
+    # -- body ------------------------------------------------------------
+    def read(self, amt=None):
+        r = self._r
+        if r is None:
+            return b""
+        if amt is None or amt < 0:
+            try:
+                return _read_all(r)
+            except IncompleteRead:
+                self._close_conn()
+                raise
+            finally:
+                if self._r is not None and _response_isclosed(r):
+                    self._close_conn()
+        data = _read(r, amt, 0)
+        if (not data and amt) or _response_isclosed(r):
+            self._close_conn()
+        return data
+
+    def readinto(self, b):
+        r = self._r
+        if r is None:
+            return 0
+        n = _readinto(r, b, 0)
+        if (not n and len(memoryview(b))) or _response_isclosed(r):
+            self._close_conn()
+        return n
+
+    def read1(self, n=-1):
+        r = self._r
+        if r is None or n == 0:
+            return b""
+        data = _read(r, n if n > 0 else 65536, 1)
+        if not data or _response_isclosed(r):
+            self._close_conn()
+        return data
+
+    def peek(self, n=-1):
+        r = self._r
+        if r is None:
+            return b""
+        return _raw.peek(r)
+
+    def readline(self, limit=-1):
+        r = self._r
+        if r is None or limit == 0:
+            return b""
+        if limit is not None and limit > 0:
+            line = _read(r, limit, 2)
+        else:
+            parts = []
+            while True:
+                part = _read(r, 65536, 2)
+                parts.append(part)
+                if not part or part.endswith(b"\n"):
+                    break
+            line = b"".join(parts)
+        if not line or _response_isclosed(r):
+            self._close_conn()
+        return line
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        line = self.readline()
+        if not line:
+            raise StopIteration
+        return line
+
+
+from ._errors import IncompleteRead  # noqa: E402
+
+
+class HTTPConnection:
+    """http.client.HTTPConnection over a C connection handle."""
+
+    _http_vsn = 11
+    _http_vsn_str = "HTTP/1.1"
+    response_class = HTTPResponse
+    default_port = HTTP_PORT
+    auto_open = 1
+    debuglevel = 0
+    _c = None
+
+    def __init__(self, host, port=None, timeout=_GLOBAL_DEFAULT_TIMEOUT,
+                 source_address=None, blocksize=8192):
+        self._timeout = timeout
+        self.source_address = source_address
+        self.blocksize = blocksize
+        self._c = self._new_conn(host, port, _timeout_seconds(timeout),
+                                 source_address, blocksize)
+        self.host = _raw.httpc_conn_host(self._c)
+        self.port = _raw.httpc_conn_port(self._c)
+
+    def _new_conn(self, host, port, timeout, source_address, blocksize):
+        src_host, src_port = source_address or (None, 0)
+        return _raw.conn_new(host, port or 0, False, timeout, src_host or None,
+                             src_port, blocksize, self.debuglevel)
+
+    def __del__(self):
+        c, self._c = self._c, None
+        if c is not None:
+            _raw.httpc_conn_free(c)
+
+    @property
+    def timeout(self):
+        return self._timeout
+
+    @timeout.setter
+    def timeout(self, value):
+        self._timeout = value
+        _raw.httpc_conn_set_timeout(self._c, _timeout_seconds(value))
+
+    def set_debuglevel(self, level):
+        self.debuglevel = level
+        _raw.httpc_conn_set_debuglevel(self._c, level)
+
+    def set_tunnel(self, host, port=None, headers=None):
+        items = None
+        if headers:
+            items = [(k, v) for k, v in headers.items()]
+        _raw.set_tunnel(self._c, host, port or 0, items)
+        self._tunnel_host = _raw.httpc_conn_host(self._c)
+
+    def get_proxy_response_headers(self):
+        pairs = _raw.proxy_headers(self._c)
+        return None if pairs is None else _message(pairs)
+
+    def connect(self):
+        _raw.httpc_conn_connect(self._c)
+
+    def close(self):
+        if self._c is not None:
+            _raw.httpc_conn_close(self._c)
+
+    @property
+    def sock(self):
+        """None when not connected; else the socket's descriptor (httpc has
+        no Python socket object)."""
+        fd = _raw.httpc_conn_fileno(self._c)
+        return None if fd < 0 else fd
+
+    # -- sending -----------------------------------------------------------
+    def request(self, method, url, body=None, headers={}, *,
+                encode_chunked=False):
+        if _request(self._c, method, url, body, headers,
+                    encode_chunked) is NotImplemented:
+            self._send_request(method, url, body, headers, encode_chunked)
+
+    def _send_request(self, method, url, body, headers, encode_chunked):
+        # As http.client.HTTPConnection._send_request.
+        header_names = frozenset(k.lower() for k in headers)
+        skips = {}
+        if "host" in header_names:
+            skips["skip_host"] = 1
+        if "accept-encoding" in header_names:
+            skips["skip_accept_encoding"] = 1
+        self.putrequest(method, url, **skips)
+        if "content-length" not in header_names:
+            if "transfer-encoding" not in header_names:
+                encode_chunked = False
+                content_length = self._get_content_length(body, method)
+                if content_length is None:
+                    if body is not None:
+                        if self.debuglevel > 0:
+                            print("Unable to determine size of %r" % body)
+                        encode_chunked = True
+                        self.putheader("Transfer-Encoding", "chunked")
+                else:
+                    self.putheader("Content-Length", str(content_length))
+        else:
+            encode_chunked = False
+        for hdr, value in headers.items():
+            self.putheader(hdr, value)
+        if isinstance(body, str):
+            body = _encode(body, "body")
+        self.endheaders(body, encode_chunked=encode_chunked)
+
+    @staticmethod
+    def _get_content_length(body, method):
+        if body is None:
+            if method.upper() in _METHODS_EXPECTING_BODY:
+                return 0
+            return None
+        if hasattr(body, "read"):
+            return None
+        try:
+            return memoryview(body).nbytes
+        except TypeError:
+            pass
+        if isinstance(body, str):
+            return len(body)
+        return None
+
+    def putrequest(self, method, url, skip_host=False,
+                   skip_accept_encoding=False):
+        if not (method.isascii() and url.isascii()) or "\0" in method or "\0" in url:
+            # http.client checks, then encodes as ASCII (UnicodeEncodeError).
+            match = _hc._contains_disallowed_method_pchar_re.search(method)
+            if match:
+                raise ValueError(
+                    f"method can't contain control characters. {method!r} "
+                    f"(found at least {match.group()!r})")
+            match = _hc._contains_disallowed_url_pchar_re.search(url or "/")
+            if match:
+                raise InvalidURL(f"URL can't contain control characters. {url!r} "
+                                 f"(found at least {match.group()!r})")
+            method.encode("ascii")
+            url.encode("ascii")
+        flags = (1 if skip_host else 0) | (2 if skip_accept_encoding else 0)
+        _raw.httpc_conn_putrequest(self._c, method, url, flags)
+
+    def putheader(self, header, *values):
+        if hasattr(header, "encode"):
+            header = header.encode("ascii")
+        values = list(values)
+        for i, one_value in enumerate(values):
+            if hasattr(one_value, "encode"):
+                values[i] = one_value.encode("latin-1")
+            elif isinstance(one_value, int):
+                values[i] = str(one_value).encode("ascii")
+            else:
+                values[i] = bytes(one_value)
+        _raw.putheader(self._c, bytes(header), values)
+
+    def endheaders(self, message_body=None, *, encode_chunked=False):
+        if message_body is None or isinstance(message_body, (bytes, bytearray)):
+            _raw.endheaders(self._c, message_body, encode_chunked)
+            return
+        if not hasattr(message_body, "read"):
+            try:
+                memoryview(message_body)
+            except TypeError:
+                pass
+            else:
+                _raw.endheaders(self._c, message_body, encode_chunked)
+                return
+        _raw.endheaders(self._c, None, False)
+        self._send_body(message_body, encode_chunked)
+
+    def _send_body(self, message_body, encode_chunked):
+        # As the body part of http.client.HTTPConnection._send_output.
+        if hasattr(message_body, "read"):
+            chunks = self._read_readable(message_body)
+        else:
+            try:
+                chunks = iter(message_body)
+            except TypeError:
+                raise TypeError("message_body should be a bytes-like object "
+                                "or an iterable, got %r" % type(message_body))
+        chunked = encode_chunked and self._http_vsn == 11
+        send = self.send
+        for chunk in chunks:
+            if not chunk:
+                if self.debuglevel > 0:
+                    print("Zero length chunk ignored")
+                continue
+            if chunked:
+                chunk = f"{len(chunk):X}\r\n".encode("ascii") + chunk + b"\r\n"
+            send(chunk)
+        if chunked:
+            send(b"0\r\n\r\n")
+
+    def _read_readable(self, readable):
+        if self.debuglevel > 0:
+            print("reading a readable")
+        encode = isinstance(readable, io.TextIOBase)
+        if encode and self.debuglevel > 0:
+            print("encoding file using iso-8859-1")
+        while True:
+            datablock = readable.read(self.blocksize)
+            if not datablock:
+                break
+            if encode:
+                datablock = datablock.encode("iso-8859-1")
+            yield datablock
+
+    def send(self, data):
+        c = self._c
+        if hasattr(data, "read"):
+            if self.debuglevel > 0:
+                print("sending a readable")
+            encode = isinstance(data, io.TextIOBase)
+            if encode and self.debuglevel > 0:
+                print("encoding file using iso-8859-1")
+            while True:
+                datablock = data.read(self.blocksize)
+                if not datablock:
+                    break
+                if encode:
+                    datablock = datablock.encode("iso-8859-1")
+                _raw.httpc_conn_send(c, datablock)
+            return
+        try:
+            _raw.httpc_conn_send(c, data)
+        except TypeError:
+            if isinstance(data, collections.abc.Iterable):
+                for d in data:
+                    _raw.httpc_conn_send(c, d)
+            else:
+                raise TypeError("data should be a bytes-like object "
+                                "or an iterable, got %r" % type(data))
+
+    # -- receiving ---------------------------------------------------------
+    def getresponse(self):
+        return self.response_class(_getresponse(self._c), None, self.debuglevel)
+
+
+from ._errors import InvalidURL  # noqa: E402
+
+
+class TLSContext:
+    """The httpc counterpart of ssl.SSLContext (what HTTPSConnection takes)."""
+
+    def __init__(self, *, load_system_store=True):
+        self._ctx = (_raw.httpc_tls_context_new() if load_system_store
+                     else _raw.httpc_tls_context_new_empty())
+
+    def __del__(self):
+        ctx, self._ctx = getattr(self, "_ctx", None), None
+        if ctx is not None:
+            _raw.httpc_tls_context_free(ctx)
+
+    @property
+    def check_hostname(self):
+        return bool(_raw.httpc_tls_context_check_hostname(self._ctx))
+
+    @check_hostname.setter
+    def check_hostname(self, value):
+        _raw.httpc_tls_context_set_check_hostname(self._ctx, 1 if value else 0)
+
+    @property
+    def verify_mode(self):
+        return ssl.VerifyMode(_raw.httpc_tls_context_verify_mode(self._ctx))
+
+    @verify_mode.setter
+    def verify_mode(self, value):
+        value = int(value)
+        if value == ssl.CERT_OPTIONAL:
+            raise ValueError("httpc supports CERT_NONE and CERT_REQUIRED only")
+        _raw.httpc_tls_context_set_verify_mode(self._ctx, value)
+
+    @property
+    def minimum_version(self):
+        return ssl.TLSVersion(_raw.httpc_tls_context_min_version(self._ctx))
+
+    @minimum_version.setter
+    def minimum_version(self, value):
+        v = int(value)
+        if v == ssl.TLSVersion.MINIMUM_SUPPORTED:
+            v = ssl.TLSVersion.TLSv1_2
+        elif v == ssl.TLSVersion.MAXIMUM_SUPPORTED:
+            v = ssl.TLSVersion.TLSv1_3
+        _raw.httpc_tls_context_set_min_version(self._ctx, int(v))
+
+    def load_verify_locations(self, cafile=None, capath=None, cadata=None):
+        if cafile is None and capath is None and cadata is None:
+            raise TypeError("cafile, capath and cadata cannot be all omitted")
+        if cafile is not None:
+            _raw.httpc_tls_context_load_verify_file(self._ctx, str(cafile))
+        if capath is not None:
+            _raw.httpc_tls_context_load_verify_dir(self._ctx, str(capath))
+        if cadata is not None:
+            if isinstance(cadata, str):
+                cadata = cadata.encode("ascii")
+            _raw.httpc_tls_context_load_verify_pem(self._ctx, cadata)
+
+    def load_cert_chain(self, certfile, keyfile=None, password=None):
+        if password is not None:
+            raise ValueError("httpc loads unencrypted keys only")
+        _raw.httpc_tls_context_load_cert_chain(
+            self._ctx, str(certfile), None if keyfile is None else str(keyfile))
+
+    def load_default_certs(self, purpose=None):
+        pass  # loaded at creation unless cafile/capath/cadata were given
+
+
+def create_default_context(purpose=None, *, cafile=None, capath=None,
+                           cadata=None):
+    """As ssl.create_default_context(): verification and hostname checks on;
+    the given CAs, or else the system store."""
+    given = cafile is not None or capath is not None or cadata is not None
+    ctx = TLSContext(load_system_store=not given)
+    if given:
+        ctx.load_verify_locations(cafile, capath, cadata)
+    return ctx
+
+
+class HTTPSConnection(HTTPConnection):
+    """http.client.HTTPSConnection; `context` is an httpc TLSContext."""
+
+    default_port = HTTPS_PORT
+
+    def __init__(self, host, port=None, key_file=None, cert_file=None,
+                 timeout=_GLOBAL_DEFAULT_TIMEOUT, source_address=None, *,
+                 context=None, check_hostname=None, blocksize=8192):
+        if isinstance(context, ssl.SSLContext):
+            raise TypeError(
+                "httpc.HTTPSConnection takes an httpc TLS context, not "
+                "ssl.SSLContext: use httpc.create_default_context() (same "
+                "options: cafile, capath, cadata, check_hostname, verify_mode, "
+                "load_cert_chain, minimum_version)")
+        if context is None:
+            context = create_default_context()
+        if key_file is not None or cert_file is not None:
+            context.load_cert_chain(cert_file, key_file)
+        if check_hostname is not None:
+            context.check_hostname = check_hostname
+        self.key_file = key_file
+        self.cert_file = cert_file
+        self._context = context
+        super().__init__(host, port, timeout, source_address, blocksize)
+
+    def _new_conn(self, host, port, timeout, source_address, blocksize):
+        src_host, src_port = source_address or (None, 0)
+        return _raw.conn_new(host, port or 0, self._context._ctx, timeout,
+                             src_host or None, src_port, blocksize,
+                             self.debuglevel)

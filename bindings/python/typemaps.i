@@ -1,0 +1,701 @@
+/*
+ * Python-only part of the SWIG interface (included from bindings/httpc.i).
+ *
+ * The generated module (httpc._httpc_raw) is private. It exposes the header
+ * as SWIG wraps it, plus a few hand-written functions ("natives") for the hot
+ * path of the http.client layer: one call per request, one per response
+ * head, one per body read. Each native releases the GIL around blocking
+ * calls itself; wrapped functions get that from `swig -threads`.
+ *
+ * Errors: functions returning a status code raise instead. The exception is
+ * built by a Python callable the package registers with set_error_factory
+ * (so its classes can be http.client's own).
+ */
+
+%{
+#include <string.h>
+
+static PyObject *pyhttpc_error_factory = NULL; /* callable(code, msg, errno, expected, line, partial) */
+static PyObject *pyhttpc_debug_printer = NULL; /* callable(line: str) */
+
+/* Sets the Python exception for `code` (a negative httpc error) from the
+ * calling thread's last error record. `partial` (bytes or NULL) is the body
+ * read so far, for IncompleteRead. Always returns NULL. */
+static PyObject *pyhttpc_raise(int code, PyObject *partial)
+{
+    const httpc_error_info *e = httpc_last_error();
+    const char *msg = e->code == code ? e->message : httpc_strerror(code);
+    const char *line = e->code == code ? e->line : "";
+    if (!pyhttpc_error_factory) {
+        PyErr_Format(PyExc_RuntimeError, "httpc error %d: %s", code, msg);
+        return NULL;
+    }
+    PyObject *pmsg = PyUnicode_DecodeUTF8(msg, (Py_ssize_t)strlen(msg), "replace");
+    PyObject *pline = PyUnicode_DecodeLatin1(line, (Py_ssize_t)strlen(line), NULL);
+    PyObject *exc = NULL;
+    if (pmsg && pline)
+        exc = PyObject_CallFunction(pyhttpc_error_factory, "iOiLOO", code, pmsg,
+                                    e->code == code ? e->os_errno : 0,
+                                    (long long)(e->code == code ? e->expected : -1), pline,
+                                    partial ? partial : Py_None);
+    Py_XDECREF(pmsg);
+    Py_XDECREF(pline);
+    if (exc) {
+        PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+        Py_DECREF(exc);
+    }
+    return NULL;
+}
+
+/* Debug lines come from inside blocking calls, with the GIL released. */
+static void pyhttpc_debug_trampoline(void *userdata, const char *line)
+{
+    (void)userdata;
+    PyGILState_STATE g = PyGILState_Ensure();
+    if (pyhttpc_debug_printer) {
+        PyObject *s = PyUnicode_DecodeLatin1(line, (Py_ssize_t)strlen(line), NULL);
+        PyObject *r = s ? PyObject_CallFunctionObjArgs(pyhttpc_debug_printer, s, NULL) : NULL;
+        Py_XDECREF(s);
+        Py_XDECREF(r);
+        if (!r)
+            PyErr_Clear();
+    } else {
+        fprintf(stdout, "%s\n", line);
+    }
+    PyGILState_Release(g);
+}
+%}
+
+/* Handles returned through **out become the Python result. */
+%define HTTPC_PY_OUT_HANDLE(TYPE)
+%typemap(in, numinputs=0) TYPE **out (TYPE *tmp = NULL) { $1 = &tmp; }
+%typemap(argout) TYPE **out {
+    $result = SWIG_Python_AppendOutput($result, SWIG_NewPointerObj(SWIG_as_voidptr(*$1), $*1_descriptor, 0));
+}
+%enddef
+HTTPC_PY_OUT_HANDLE(httpc_conn)
+HTTPC_PY_OUT_HANDLE(httpc_response)
+HTTPC_PY_OUT_HANDLE(httpc_tls_context)
+
+/* Functions whose int result is a status code: raise on failure, else None. */
+%define HTTPC_PY_CHECKED(FN)
+%typemap(out) int FN {
+    if ($1 < 0) {
+        pyhttpc_raise($1, NULL);
+        SWIG_fail;
+    }
+    $result = SWIG_Py_Void();
+}
+%enddef
+HTTPC_PY_CHECKED(httpc_conn_options_init)
+HTTPC_PY_CHECKED(httpc_conn_new)
+HTTPC_PY_CHECKED(httpc_conn_new_https)
+HTTPC_PY_CHECKED(httpc_conn_connect)
+HTTPC_PY_CHECKED(httpc_conn_putrequest)
+HTTPC_PY_CHECKED(httpc_conn_putheader)
+HTTPC_PY_CHECKED(httpc_conn_getresponse)
+HTTPC_PY_CHECKED(httpc_response_drain)
+HTTPC_PY_CHECKED(httpc_tls_context_new)
+HTTPC_PY_CHECKED(httpc_tls_context_new_empty)
+HTTPC_PY_CHECKED(httpc_tls_context_load_verify_file)
+HTTPC_PY_CHECKED(httpc_tls_context_load_verify_dir)
+HTTPC_PY_CHECKED(httpc_tls_context_load_cert_chain)
+HTTPC_PY_CHECKED(httpc_tls_context_set_verify_mode)
+HTTPC_PY_CHECKED(httpc_tls_context_set_check_hostname)
+HTTPC_PY_CHECKED(httpc_tls_context_set_insecure)
+HTTPC_PY_CHECKED(httpc_tls_context_set_min_version)
+
+/* Byte buffers in: bytes, bytearray, memoryview (any C-contiguous buffer). */
+%typemap(in) (const void *data, size_t len) (Py_buffer view) {
+    memset(&view, 0, sizeof view);
+    if (PyObject_GetBuffer($input, &view, PyBUF_SIMPLE) < 0)
+        SWIG_fail;
+    $1 = view.buf;
+    $2 = (size_t)view.len;
+}
+%typemap(freearg) (const void *data, size_t len) {
+    if (view$argnum.obj)
+        PyBuffer_Release(&view$argnum);
+}
+%typemap(in) (const char *pem, size_t len) (Py_buffer view) {
+    memset(&view, 0, sizeof view);
+    if (PyObject_GetBuffer($input, &view, PyBUF_SIMPLE) < 0)
+        SWIG_fail;
+    $1 = view.buf;
+    $2 = (size_t)view.len;
+}
+%typemap(freearg) (const char *pem, size_t len) {
+    if (view$argnum.obj)
+        PyBuffer_Release(&view$argnum);
+}
+HTTPC_PY_CHECKED(httpc_conn_send)
+HTTPC_PY_CHECKED(httpc_tls_context_load_verify_pem)
+
+/* Taking C callbacks, or replaced by the natives below. */
+%ignore httpc_body;
+%ignore httpc_body_kind;
+%ignore httpc_read_fn;
+%ignore httpc_chunk_fn;
+%ignore httpc_debug_fn;
+%ignore httpc_header;
+%ignore httpc_conn_options;
+%ignore httpc_conn_request;
+%ignore httpc_conn_endheaders;
+%ignore httpc_conn_set_tunnel;
+%ignore httpc_conn_putheader_values;
+%ignore httpc_error_info;
+%ignore httpc_last_error;
+%ignore httpc_free;
+%ignore httpc_response_read;
+%ignore httpc_response_read1;
+%ignore httpc_response_read_all;
+%ignore httpc_response_readline;
+%ignore httpc_response_peek;
+
+/* ---------------------------------------------------------------------- */
+/* Natives                                                                 */
+/* ---------------------------------------------------------------------- */
+
+%{
+static PyObject *pyhttpc_set_error_factory(PyObject *self, PyObject *args)
+{
+    PyObject *fn;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OO", &fn, &pyhttpc_debug_printer))
+        return NULL;
+    Py_INCREF(fn);
+    Py_XSETREF(pyhttpc_error_factory, fn);
+    Py_INCREF(pyhttpc_debug_printer);
+    Py_RETURN_NONE;
+}
+
+static int pyhttpc_conn_arg(PyObject *obj, httpc_conn **out)
+{
+    return SWIG_IsOK(SWIG_ConvertPtr(obj, (void **)out, SWIGTYPE_p_httpc_conn, 0)) && *out
+               ? 0
+               : (PyErr_SetString(PyExc_TypeError, "expected an httpc connection"), -1);
+}
+
+static int pyhttpc_resp_arg(PyObject *obj, httpc_response **out)
+{
+    return SWIG_IsOK(SWIG_ConvertPtr(obj, (void **)out, SWIGTYPE_p_httpc_response, 0)) && *out
+               ? 0
+               : (PyErr_SetString(PyExc_TypeError, "expected an httpc response"), -1);
+}
+
+/* conn_new(host, port, tls_or_None_or_False, timeout, source_host, source_port,
+ *          blocksize, debuglevel) -> conn. tls False: plain HTTP. */
+static PyObject *pyhttpc_conn_new(PyObject *self, PyObject *args)
+{
+    const char *host, *source_host;
+    int port, source_port, debuglevel;
+    double timeout;
+    Py_ssize_t blocksize;
+    PyObject *tls;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "siOdzini", &host, &port, &tls, &timeout, &source_host,
+                          &source_port, &blocksize, &debuglevel))
+        return NULL;
+    httpc_conn_options opts = HTTPC_CONN_OPTIONS_INIT;
+    opts.timeout = timeout;
+    opts.source_host = source_host;
+    opts.source_port = source_port;
+    opts.blocksize = blocksize > 0 ? (size_t)blocksize : 8192;
+    opts.debuglevel = debuglevel;
+    opts.debug_fn = pyhttpc_debug_trampoline;
+    httpc_conn *conn = NULL;
+    int rc;
+    if (tls == Py_False) {
+        rc = httpc_conn_new(&conn, host, port, &opts);
+    } else {
+        httpc_tls_context *ctx = NULL;
+        if (tls != Py_None &&
+            !SWIG_IsOK(SWIG_ConvertPtr(tls, (void **)&ctx, SWIGTYPE_p_httpc_tls_context, 0))) {
+            PyErr_SetString(PyExc_TypeError, "expected an httpc TLS context");
+            return NULL;
+        }
+        Py_BEGIN_ALLOW_THREADS
+        rc = httpc_conn_new_https(&conn, host, port, &opts, ctx);
+        Py_END_ALLOW_THREADS
+    }
+    if (rc < 0)
+        return pyhttpc_raise(rc, NULL);
+    return SWIG_NewPointerObj(conn, SWIGTYPE_p_httpc_conn, 0);
+}
+
+/* Header (name, value) arrays built from Python objects; the bytes objects
+ * they point into are kept in `keep` until the call returns. */
+typedef struct {
+    httpc_header *items;
+    size_t n;
+    httpc_header small[16];
+    PyObject *keep;
+} pyhttpc_headers;
+
+static void pyhttpc_headers_free(pyhttpc_headers *h)
+{
+    if (h->items && h->items != h->small)
+        PyMem_Free(h->items);
+    Py_XDECREF(h->keep);
+}
+
+/* One header name or value as a C string: str must encode (ASCII for
+ * names, latin-1 for values), bytes must hold no NUL, int becomes its
+ * decimal text. Returns NULL with no exception set to ask for the generic
+ * (pure Python) path. */
+static const char *pyhttpc_text(PyObject *o, int is_name, PyObject *keep)
+{
+    PyObject *b = NULL;
+    if (PyUnicode_Check(o)) {
+        if (is_name ? !PyUnicode_IS_ASCII(o) : PyUnicode_MAX_CHAR_VALUE(o) > 0xff)
+            return NULL;
+        b = PyUnicode_AsLatin1String(o);
+    } else if (PyBytes_Check(o)) {
+        Py_INCREF(o);
+        b = o;
+    } else if (!is_name && PyLong_CheckExact(o)) {
+        PyObject *s = PyObject_Str(o);
+        b = s ? PyUnicode_AsLatin1String(s) : NULL;
+        Py_XDECREF(s);
+    }
+    if (!b) {
+        PyErr_Clear();
+        return NULL;
+    }
+    const char *p = PyBytes_AS_STRING(b);
+    int ok = strlen(p) == (size_t)PyBytes_GET_SIZE(b) && PyList_Append(keep, b) == 0;
+    Py_DECREF(b);
+    if (!ok) {
+        PyErr_Clear();
+        return NULL;
+    }
+    return p;
+}
+
+/* Fills h from an exact dict or a list of 2-tuples. 1: done, 0: use the
+ * generic path, -1: error. */
+static int pyhttpc_headers_from(PyObject *obj, pyhttpc_headers *h)
+{
+    h->items = h->small;
+    h->n = 0;
+    h->keep = NULL;
+    Py_ssize_t count;
+    if (obj == Py_None)
+        return 1;
+    if (PyDict_CheckExact(obj))
+        count = PyDict_GET_SIZE(obj);
+    else if (PyList_CheckExact(obj))
+        count = PyList_GET_SIZE(obj);
+    else
+        return 0;
+    if (count == 0)
+        return 1;
+    if ((size_t)count > sizeof h->small / sizeof h->small[0]) {
+        h->items = PyMem_Malloc((size_t)count * sizeof *h->items);
+        if (!h->items) {
+            PyErr_NoMemory();
+            return -1;
+        }
+    }
+    h->keep = PyList_New(0);
+    if (!h->keep)
+        return -1;
+    Py_ssize_t pos = 0, i = 0;
+    PyObject *k, *v;
+    for (;;) {
+        if (PyDict_CheckExact(obj)) {
+            if (!PyDict_Next(obj, &pos, &k, &v))
+                break;
+        } else {
+            if (i >= PyList_GET_SIZE(obj))
+                break;
+            PyObject *t = PyList_GET_ITEM(obj, i);
+            if (!PyTuple_CheckExact(t) || PyTuple_GET_SIZE(t) != 2)
+                return 0;
+            k = PyTuple_GET_ITEM(t, 0);
+            v = PyTuple_GET_ITEM(t, 1);
+            i++;
+        }
+        const char *name = pyhttpc_text(k, 1, h->keep);
+        const char *value = name ? pyhttpc_text(v, 0, h->keep) : NULL;
+        if (!value)
+            return 0;
+        h->items[h->n].name = name;
+        h->items[h->n].value = value;
+        h->n++;
+    }
+    return 1;
+}
+
+/* request(conn, method, url, body, headers, encode_chunked) -> None, or
+ * NotImplemented when an argument needs the generic (Python) path; nothing
+ * is sent in that case. */
+static PyObject *pyhttpc_request(PyObject *self, PyObject *args)
+{
+    PyObject *pconn, *pmethod, *purl, *pbody, *pheaders;
+    int encode_chunked;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OUUOOp", &pconn, &pmethod, &purl, &pbody, &pheaders,
+                          &encode_chunked))
+        return NULL;
+    httpc_conn *conn;
+    if (pyhttpc_conn_arg(pconn, &conn) < 0)
+        return NULL;
+    if (!PyUnicode_IS_ASCII(pmethod) || !PyUnicode_IS_ASCII(purl))
+        Py_RETURN_NOTIMPLEMENTED;
+    const char *method = PyUnicode_AsUTF8(pmethod);
+    const char *url = PyUnicode_AsUTF8(purl);
+    if (!method || !url)
+        return NULL;
+    if (strlen(method) != (size_t)PyUnicode_GET_LENGTH(pmethod) ||
+        strlen(url) != (size_t)PyUnicode_GET_LENGTH(purl))
+        Py_RETURN_NOTIMPLEMENTED;
+    httpc_body body = {HTTPC_BODY_NONE, NULL, 0, -1, NULL, NULL, NULL};
+    Py_buffer view = {0};
+    PyObject *encoded = NULL;
+    if (pbody == Py_None) {
+    } else if (PyUnicode_Check(pbody)) {
+        if (PyUnicode_MAX_CHAR_VALUE(pbody) > 0xff)
+            Py_RETURN_NOTIMPLEMENTED;
+        encoded = PyUnicode_AsLatin1String(pbody);
+        if (!encoded)
+            return NULL;
+        body.kind = HTTPC_BODY_BYTES;
+        body.data = PyBytes_AS_STRING(encoded);
+        body.len = (size_t)PyBytes_GET_SIZE(encoded);
+    } else if (PyBytes_Check(pbody) || PyByteArray_Check(pbody) || PyMemoryView_Check(pbody)) {
+        if (PyObject_GetBuffer(pbody, &view, PyBUF_SIMPLE) < 0) {
+            PyErr_Clear();
+            Py_RETURN_NOTIMPLEMENTED;
+        }
+        body.kind = HTTPC_BODY_BYTES;
+        body.data = view.buf;
+        body.len = (size_t)view.len;
+    } else {
+        Py_RETURN_NOTIMPLEMENTED;
+    }
+    pyhttpc_headers h;
+    int hr = pyhttpc_headers_from(pheaders, &h);
+    PyObject *result = NULL;
+    if (hr == 1) {
+        int rc;
+        Py_BEGIN_ALLOW_THREADS
+        rc = httpc_conn_request(conn, method, url, body.kind == HTTPC_BODY_NONE ? NULL : &body,
+                                h.items, h.n, encode_chunked ? HTTPC_ENCODE_CHUNKED : 0);
+        Py_END_ALLOW_THREADS
+        if (rc < 0)
+            pyhttpc_raise(rc, NULL);
+        else
+            result = Py_NewRef(Py_None);
+    } else if (hr == 0) {
+        result = Py_NewRef(Py_NotImplemented);
+    }
+    pyhttpc_headers_free(&h);
+    if (view.obj)
+        PyBuffer_Release(&view);
+    Py_XDECREF(encoded);
+    return result;
+}
+
+/* putheader(conn, name: bytes, values: list of bytes) */
+static PyObject *pyhttpc_putheader(PyObject *self, PyObject *args)
+{
+    PyObject *pconn, *pvalues;
+    const char *name;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OyO!", &pconn, &name, &PyList_Type, &pvalues))
+        return NULL;
+    httpc_conn *conn;
+    if (pyhttpc_conn_arg(pconn, &conn) < 0)
+        return NULL;
+    Py_ssize_t n = PyList_GET_SIZE(pvalues);
+    const char **values = PyMem_Malloc((size_t)(n ? n : 1) * sizeof *values);
+    if (!values)
+        return PyErr_NoMemory();
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *v = PyList_GET_ITEM(pvalues, i);
+        if (!PyBytes_Check(v)) {
+            PyMem_Free(values);
+            PyErr_SetString(PyExc_TypeError, "header values must be bytes");
+            return NULL;
+        }
+        values[i] = PyBytes_AS_STRING(v);
+    }
+    int rc = httpc_conn_putheader_values(conn, name, values, (size_t)n);
+    PyMem_Free(values);
+    if (rc < 0)
+        return pyhttpc_raise(rc, NULL);
+    Py_RETURN_NONE;
+}
+
+/* endheaders(conn, body: bytes-like or None, encode_chunked) */
+static PyObject *pyhttpc_endheaders(PyObject *self, PyObject *args)
+{
+    PyObject *pconn, *pbody;
+    int encode_chunked;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OOp", &pconn, &pbody, &encode_chunked))
+        return NULL;
+    httpc_conn *conn;
+    if (pyhttpc_conn_arg(pconn, &conn) < 0)
+        return NULL;
+    httpc_body body = {HTTPC_BODY_NONE, NULL, 0, -1, NULL, NULL, NULL};
+    Py_buffer view = {0};
+    if (pbody != Py_None) {
+        if (PyObject_GetBuffer(pbody, &view, PyBUF_SIMPLE) < 0)
+            return NULL;
+        body.kind = HTTPC_BODY_BYTES;
+        body.data = view.buf;
+        body.len = (size_t)view.len;
+    }
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = httpc_conn_endheaders(conn, pbody == Py_None ? NULL : &body,
+                               encode_chunked ? HTTPC_ENCODE_CHUNKED : 0);
+    Py_END_ALLOW_THREADS
+    if (view.obj)
+        PyBuffer_Release(&view);
+    if (rc < 0)
+        return pyhttpc_raise(rc, NULL);
+    Py_RETURN_NONE;
+}
+
+/* set_tunnel(conn, host, port, [(name bytes, value bytes), ...]) */
+static PyObject *pyhttpc_set_tunnel(PyObject *self, PyObject *args)
+{
+    PyObject *pconn, *pheaders;
+    const char *host;
+    int port;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OsiO", &pconn, &host, &port, &pheaders))
+        return NULL;
+    httpc_conn *conn;
+    if (pyhttpc_conn_arg(pconn, &conn) < 0)
+        return NULL;
+    pyhttpc_headers h;
+    int hr = pyhttpc_headers_from(pheaders, &h);
+    if (hr <= 0) {
+        pyhttpc_headers_free(&h);
+        if (hr == 0)
+            PyErr_SetString(PyExc_ValueError, "tunnel headers must be str or bytes without NUL");
+        return NULL;
+    }
+    int rc = httpc_conn_set_tunnel(conn, host, port, h.items, h.n);
+    pyhttpc_headers_free(&h);
+    if (rc < 0)
+        return pyhttpc_raise(rc, NULL);
+    Py_RETURN_NONE;
+}
+
+/* getresponse(conn) -> (resp, status, reason, version, will_close, chunked, length) */
+static PyObject *pyhttpc_getresponse(PyObject *self, PyObject *pconn)
+{
+    httpc_conn *conn;
+    httpc_response *resp = NULL;
+    (void)self;
+    if (pyhttpc_conn_arg(pconn, &conn) < 0)
+        return NULL;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = httpc_conn_getresponse(conn, &resp);
+    Py_END_ALLOW_THREADS
+    if (rc < 0)
+        return pyhttpc_raise(rc, NULL);
+    const char *reason = httpc_response_reason(resp);
+    PyObject *preason = PyUnicode_DecodeLatin1(reason, (Py_ssize_t)strlen(reason), NULL);
+    PyObject *presp = SWIG_NewPointerObj(resp, SWIGTYPE_p_httpc_response, 0);
+    if (!preason || !presp) {
+        Py_XDECREF(preason);
+        Py_XDECREF(presp);
+        httpc_response_free(resp);
+        return NULL;
+    }
+    int64_t length = httpc_response_length(resp);
+    PyObject *plength = length < 0 ? Py_NewRef(Py_None) : PyLong_FromLongLong(length);
+    return Py_BuildValue("(NiNiiiN)", presp, httpc_response_status(resp), preason,
+                         httpc_response_version(resp), httpc_response_will_close(resp),
+                         httpc_response_chunked(resp), plength);
+}
+
+/* read_all(resp) -> bytes; IncompleteRead carries the partial body. */
+static PyObject *pyhttpc_read_all(PyObject *self, PyObject *presp)
+{
+    httpc_response *resp;
+    char *data = NULL;
+    size_t len = 0;
+    (void)self;
+    if (pyhttpc_resp_arg(presp, &resp) < 0)
+        return NULL;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = httpc_response_read_all(resp, &data, &len);
+    Py_END_ALLOW_THREADS
+    PyObject *out = PyBytes_FromStringAndSize(data ? data : "", (Py_ssize_t)len);
+    httpc_free(data);
+    if (rc < 0) {
+        pyhttpc_raise(rc, out);
+        Py_XDECREF(out);
+        return NULL;
+    }
+    return out;
+}
+
+typedef int (*pyhttpc_reader)(httpc_response *, void *, size_t, size_t *);
+
+/* read(resp, n, kind) -> bytes: kind 0 read, 1 read1, 2 readline. */
+static PyObject *pyhttpc_read(PyObject *self, PyObject *args)
+{
+    PyObject *presp;
+    Py_ssize_t cap;
+    int kind;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "Oni", &presp, &cap, &kind))
+        return NULL;
+    httpc_response *resp;
+    if (pyhttpc_resp_arg(presp, &resp) < 0)
+        return NULL;
+    if (cap < 0)
+        cap = 0;
+    static const pyhttpc_reader readers[] = {httpc_response_read, httpc_response_read1,
+                                             httpc_response_readline};
+    if (kind < 0 || kind > 2)
+        kind = 0;
+    PyObject *out = PyBytes_FromStringAndSize(NULL, cap);
+    if (!out)
+        return NULL;
+    size_t n = 0;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = readers[kind](resp, PyBytes_AS_STRING(out), (size_t)cap, &n);
+    Py_END_ALLOW_THREADS
+    if (rc < 0) {
+        Py_DECREF(out);
+        return pyhttpc_raise(rc, NULL);
+    }
+    if ((Py_ssize_t)n != cap && _PyBytes_Resize(&out, (Py_ssize_t)n) < 0)
+        return NULL;
+    return out;
+}
+
+/* readinto(resp, writable buffer, kind) -> int: kind 0 read, 1 read1. */
+static PyObject *pyhttpc_readinto(PyObject *self, PyObject *args)
+{
+    PyObject *presp;
+    Py_buffer view;
+    int kind;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "Ow*i", &presp, &view, &kind))
+        return NULL;
+    httpc_response *resp;
+    if (pyhttpc_resp_arg(presp, &resp) < 0) {
+        PyBuffer_Release(&view);
+        return NULL;
+    }
+    size_t n = 0;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = (kind ? httpc_response_read1 : httpc_response_read)(resp, view.buf, (size_t)view.len, &n);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&view);
+    if (rc < 0)
+        return pyhttpc_raise(rc, NULL);
+    return PyLong_FromSize_t(n);
+}
+
+/* peek(resp) -> bytes (buffered body bytes, receiving once if none). */
+static PyObject *pyhttpc_peek(PyObject *self, PyObject *presp)
+{
+    httpc_response *resp;
+    const void *data = NULL;
+    size_t n = 0;
+    (void)self;
+    if (pyhttpc_resp_arg(presp, &resp) < 0)
+        return NULL;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = httpc_response_peek(resp, &data, &n);
+    Py_END_ALLOW_THREADS
+    if (rc < 0)
+        return pyhttpc_raise(rc, NULL);
+    return PyBytes_FromStringAndSize(data ? data : "", (Py_ssize_t)n);
+}
+
+static PyObject *pyhttpc_headers_list(const httpc_headers *hs)
+{
+    size_t n = hs ? httpc_headers_count(hs) : 0;
+    PyObject *list = PyList_New((Py_ssize_t)n);
+    for (size_t i = 0; list && i < n; i++) {
+        const char *k = httpc_headers_name(hs, i), *v = httpc_headers_value(hs, i);
+        PyObject *t = Py_BuildValue("(NN)", PyUnicode_DecodeLatin1(k, (Py_ssize_t)strlen(k), NULL),
+                                    PyUnicode_DecodeLatin1(v, (Py_ssize_t)strlen(v), NULL));
+        if (!t) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, t);
+    }
+    return list;
+}
+
+/* response_headers(resp, trailers) -> [(name, value), ...] as latin-1 str. */
+static PyObject *pyhttpc_response_headers(PyObject *self, PyObject *args)
+{
+    PyObject *presp;
+    int trailers;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "Op", &presp, &trailers))
+        return NULL;
+    httpc_response *resp;
+    if (pyhttpc_resp_arg(presp, &resp) < 0)
+        return NULL;
+    return pyhttpc_headers_list(trailers ? httpc_response_trailers(resp)
+                                         : httpc_response_headers(resp));
+}
+
+/* proxy_headers(conn) -> list or None. */
+static PyObject *pyhttpc_proxy_headers(PyObject *self, PyObject *pconn)
+{
+    httpc_conn *conn;
+    (void)self;
+    if (pyhttpc_conn_arg(pconn, &conn) < 0)
+        return NULL;
+    const httpc_headers *hs = httpc_conn_proxy_response_headers(conn);
+    if (!hs)
+        Py_RETURN_NONE;
+    return pyhttpc_headers_list(hs);
+}
+
+/* last_error() -> (code, message, errno, tls_error, partial, expected, line) */
+static PyObject *pyhttpc_last_error(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    const httpc_error_info *e = httpc_last_error();
+    return Py_BuildValue("(isiiLLy)", e->code, e->message, e->os_errno, e->tls_error,
+                         (long long)e->partial, (long long)e->expected, e->line);
+}
+%}
+
+%{
+static PyMethodDef pyhttpc_natives[] = {
+    {"set_error_factory", pyhttpc_set_error_factory, METH_VARARGS, NULL},
+    {"conn_new", pyhttpc_conn_new, METH_VARARGS, NULL},
+    {"request", pyhttpc_request, METH_VARARGS, NULL},
+    {"putheader", pyhttpc_putheader, METH_VARARGS, NULL},
+    {"endheaders", pyhttpc_endheaders, METH_VARARGS, NULL},
+    {"set_tunnel", pyhttpc_set_tunnel, METH_VARARGS, NULL},
+    {"getresponse", pyhttpc_getresponse, METH_O, NULL},
+    {"read_all", pyhttpc_read_all, METH_O, NULL},
+    {"read", pyhttpc_read, METH_VARARGS, NULL},
+    {"readinto", pyhttpc_readinto, METH_VARARGS, NULL},
+    {"peek", pyhttpc_peek, METH_O, NULL},
+    {"response_headers", pyhttpc_response_headers, METH_VARARGS, NULL},
+    {"proxy_headers", pyhttpc_proxy_headers, METH_O, NULL},
+    {"last_error", pyhttpc_last_error, METH_NOARGS, NULL},
+    {NULL, NULL, 0, NULL}};
+%}
+
+%init %{
+    if (PyModule_AddFunctions(m, pyhttpc_natives) < 0)
+        return NULL;
+%}
