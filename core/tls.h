@@ -24,10 +24,11 @@ int hc_tls_global_init(void);
 WOLFSSL_CTX *hc_tls_new_wolfssl_ctx(void);
 
 /* Debug accessors for tests: 1 when t is a TLS transport whose handshake
- * resumed a session; the negotiated version ("TLSv1.3") and ALPN protocol
- * ("" when none). Return 0 / "" for a non-TLS transport. */
+ * resumed a session; the negotiated version ("TLSv1.3"), ALPN protocol
+ * ("" when none) and cipher suite. Return 0 / "" for a non-TLS transport. */
 int hc_tls_transport_session_reused(hc_transport *t);
 const char *hc_tls_transport_version(hc_transport *t);
 const char *hc_tls_transport_alpn(hc_transport *t);
+const char *hc_tls_transport_cipher(hc_transport *t);
 
 #endif

@@ -176,6 +176,34 @@ static const char *verify_reason(int err)
     }
 }
 
+/* wolfSSL 5.5.4 has no text for most X509_V_ERR values; these are
+ * OpenSSL's words for the ones a client meets. */
+static const char *verify_result_text(long result)
+{
+    switch (result) {
+    case 0:
+        return "ok";
+    case 7:
+        return "certificate signature failure";
+    case 9:
+        return "certificate is not yet valid";
+    case 10:
+        return "certificate has expired";
+    case 18:
+        return "self-signed certificate";
+    case 19:
+        return "self-signed certificate in certificate chain";
+    case 20:
+        return "unable to get local issuer certificate";
+    case 21:
+        return "unable to verify the first certificate";
+    case 62:
+        return "hostname mismatch";
+    default:
+        return "unknown";
+    }
+}
+
 /* Records a failed handshake or I/O call as an httpc error and returns it. */
 static int tls_failure(tls_transport *t, int err, const char *what, const char *server_name)
 {
@@ -188,17 +216,20 @@ static int tls_failure(tls_transport *t, int err, const char *what, const char *
     const char *vr = verify_reason(err);
     if (vr) {
         long result = wolfSSL_get_verify_result(t->ssl);
+        if (err == DOMAIN_NAME_MISMATCH && result == 0)
+            result = 62; /* wolfSSL leaves it unset; OpenSSL's X509_V_ERR_HOSTNAME_MISMATCH */
         if (err == DOMAIN_NAME_MISMATCH)
             return hc_fail_tls(HTTPC_E_TLS_CERT_VERIFY, err,
                                "certificate verify failed: %s, certificate is not valid for "
-                               "'%s' (wolfSSL %d: %s; verify result %ld)",
+                               "'%s' (wolfSSL %d: %s; verify result %ld: %s)",
                                vr, server_name ? server_name : "", err,
-                               wolfssl_reason(err, reason, sizeof reason), result);
+                               wolfssl_reason(err, reason, sizeof reason), result,
+                               verify_result_text(result));
         return hc_fail_tls(HTTPC_E_TLS_CERT_VERIFY, err,
                            "certificate verify failed: %s (wolfSSL %d: %s; verify result %ld: "
                            "%s)",
                            vr, err, wolfssl_reason(err, reason, sizeof reason), result,
-                           wolfSSL_X509_verify_cert_error_string(result));
+                           verify_result_text(result));
     }
     if (err == FATAL_ERROR) {
         WOLFSSL_ALERT_HISTORY h;
@@ -494,6 +525,14 @@ const char *hc_tls_transport_version(hc_transport *base)
     if (!base || base->ops != &tls_ops)
         return "";
     return wolfSSL_get_version(((tls_transport *)base)->ssl);
+}
+
+const char *hc_tls_transport_cipher(hc_transport *base)
+{
+    if (!base || base->ops != &tls_ops)
+        return "";
+    const char *name = wolfSSL_get_cipher_name(((tls_transport *)base)->ssl);
+    return name ? name : "";
 }
 
 const char *hc_tls_transport_alpn(hc_transport *base)

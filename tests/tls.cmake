@@ -8,6 +8,7 @@ add_executable(tls_loop ${CMAKE_CURRENT_SOURCE_DIR}/c/tls_loop.c)
 target_link_libraries(tls_loop PRIVATE httpc_static)
 target_compile_options(tls_loop PRIVATE ${HTTPC_WARNINGS})
 target_compile_definitions(tls_loop PRIVATE _GNU_SOURCE)
+target_include_directories(tls_loop PRIVATE ${CMAKE_SOURCE_DIR}/core)
 
 if(HTTPC_NGINX AND HTTPC_TINYPROXY)
   add_test(NAME c.test_tls_servers

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "conn.h"
 #include "httpc.h"
+#include "tls.h"
 
 static double now_s(void)
 {
@@ -136,8 +138,9 @@ static int mbps(const char *path)
     double took = now_s() - start;
     if (len <= 0)
         return 1;
-    printf("GET %s over HTTPS: %lld bytes in %.3f s = %.1f MB/s (%s)\n", path, len, took,
-           len / took / 1e6, "MB = 10^6 bytes");
+    printf("GET %s over HTTPS (%s %s): %lld bytes in %.3f s = %.1f MB/s (MB = 10^6 bytes)\n", path,
+           hc_tls_transport_version(conn->stream->transport),
+           hc_tls_transport_cipher(conn->stream->transport), len, took, len / took / 1e6);
     httpc_conn_free(conn);
     return 0;
 }
