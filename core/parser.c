@@ -412,13 +412,15 @@ int hc_parse_chunk_size(const char *line, size_t len, uint64_t *out)
         size = size * 16 + (uint64_t)hex_value((unsigned char)line[i]);
     }
     if (i == 0)
-        return hc_fail(HTTPC_E_INVALID_CHUNK, "invalid chunk size line: %.40s", line);
+        return hc_fail(HTTPC_E_INVALID_CHUNK, "invalid chunk size line: %.*s",
+                       (int)(len < 40 ? len : 40), line);
     while (i < len && (line[i] == ' ' || line[i] == '\t'))
         i++;
     bool terminated = (len - i == 2 && line[i] == '\r' && line[i + 1] == '\n') ||
                       (len - i == 1 && line[i] == '\n');
     if (!terminated && (i == len || line[i] != ';'))
-        return hc_fail(HTTPC_E_INVALID_CHUNK, "invalid chunk size line: %.40s", line);
+        return hc_fail(HTTPC_E_INVALID_CHUNK, "invalid chunk size line: %.*s",
+                       (int)(len < 40 ? len : 40), line);
     *out = size;
     return HTTPC_OK;
 }
