@@ -4,10 +4,13 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -684,4 +687,154 @@ Test(tunnel, proxy_auth_headers_reach_proxy)
     cr_assert_eq(httpc_conn_set_tunnel(conn, "localhost", port, &auth, 1), HTTPC_OK);
     cr_assert_eq(get(conn, "/small", NULL, NULL), 200, "%s", httpc_last_error_message());
     httpc_conn_free(conn);
+}
+
+/* ------------------------------------------------------------------ */
+/* A scripted wolfSSL server: how the peer ends a connection            */
+/* ------------------------------------------------------------------ */
+
+typedef struct tls_script {
+    int listen_fd;
+    int port;
+    pthread_t thread;
+    WOLFSSL_CTX *wctx;
+    const char *replies[4]; /* one per connection */
+    bool notify[4];         /* send close_notify after the reply */
+    bool linger[4];         /* keep the connection open 300 ms before closing */
+    int n;
+    int served;
+} tls_script;
+
+static void *tls_script_serve(void *arg)
+{
+    tls_script *s = arg;
+    for (int i = 0; i < s->n; i++) {
+        struct pollfd p = {.fd = s->listen_fd, .events = POLLIN};
+        if (poll(&p, 1, 10000) <= 0)
+            break;
+        int fd = accept(s->listen_fd, NULL, NULL);
+        if (fd < 0)
+            break;
+        struct timeval tv = {10, 0};
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        WOLFSSL *ssl = wolfSSL_new(s->wctx);
+        wolfSSL_set_fd(ssl, fd);
+        char req[4096];
+        if (wolfSSL_accept(ssl) == WOLFSSL_SUCCESS && wolfSSL_read(ssl, req, sizeof req) > 0) {
+            wolfSSL_write(ssl, s->replies[i], (int)strlen(s->replies[i]));
+            if (s->linger[i])
+                usleep(300000);
+            if (s->notify[i])
+                wolfSSL_shutdown(ssl);
+            s->served++;
+        }
+        wolfSSL_free(ssl);
+        close(fd);
+    }
+    return NULL;
+}
+
+static void tls_script_start(tls_script *s)
+{
+    const char *dir = env_path("HTTPC_TEST_DIR");
+    char cert[4096], key[4096];
+    snprintf(cert, sizeof cert, "%s/pki/server.pem", dir);
+    snprintf(key, sizeof key, "%s/pki/server.key", dir);
+    cr_assert_eq(hc_tls_global_init(), 0);
+    s->wctx = wolfSSL_CTX_new(wolfSSLv23_server_method());
+    cr_assert_eq(wolfSSL_CTX_use_certificate_file(s->wctx, cert, WOLFSSL_FILETYPE_PEM),
+                 WOLFSSL_SUCCESS);
+    cr_assert_eq(wolfSSL_CTX_use_PrivateKey_file(s->wctx, key, WOLFSSL_FILETYPE_PEM),
+                 WOLFSSL_SUCCESS);
+    s->listen_fd = silent_listener(&s->port);
+    pthread_create(&s->thread, NULL, tls_script_serve, s);
+}
+
+static void tls_script_stop(tls_script *s)
+{
+    pthread_join(s->thread, NULL);
+    close(s->listen_fd);
+    wolfSSL_CTX_free(s->wctx);
+}
+
+Test(tls_peer_close, complete_body_without_close_notify_is_fine)
+{
+    tls_script s = {.replies = {"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"}, .n = 1};
+    tls_script_start(&s);
+    httpc_tls_context *ctx = test_ctx();
+    httpc_conn *conn = https_conn("localhost", s.port, ctx);
+    httpc_tls_context_free(ctx);
+    char *body = NULL;
+    size_t len = 0;
+    cr_assert_eq(get(conn, "/", &body, &len), 200, "%s", httpc_last_error_message());
+    cr_assert_eq(len, 5);
+    httpc_free(body);
+    httpc_conn_free(conn);
+    tls_script_stop(&s);
+}
+
+Test(tls_peer_close, body_cut_short_is_incomplete_read)
+{
+    tls_script s = {.replies = {"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello"}, .n = 1};
+    tls_script_start(&s);
+    httpc_tls_context *ctx = test_ctx();
+    httpc_conn *conn = https_conn("localhost", s.port, ctx);
+    httpc_tls_context_free(ctx);
+    int rc = get(conn, "/", NULL, NULL);
+    cr_assert_eq(rc, HTTPC_E_INCOMPLETE_READ, "%d %s", rc, httpc_last_error_message());
+    cr_assert_eq(httpc_last_error_partial(), 5);
+    cr_assert_eq(httpc_last_error_expected(), 5);
+    httpc_conn_free(conn);
+    tls_script_stop(&s);
+}
+
+Test(tls_peer_close, close_delimited_body_ends_at_close_notify)
+{
+    tls_script s = {.replies = {"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil-close"},
+                    .notify = {true},
+                    .n = 1};
+    tls_script_start(&s);
+    httpc_tls_context *ctx = test_ctx();
+    httpc_conn *conn = https_conn("localhost", s.port, ctx);
+    httpc_tls_context_free(ctx);
+    char *body = NULL;
+    size_t len = 0;
+    cr_assert_eq(get(conn, "/", &body, &len), 200, "%s", httpc_last_error_message());
+    cr_assert_eq(len, 11);
+    httpc_free(body);
+    httpc_conn_free(conn);
+    tls_script_stop(&s);
+}
+
+/* The server says close_notify on an idle keep-alive connection: the next
+ * request goes out on a new connection instead of failing. */
+Test(tls_peer_close, idle_close_notify_reconnects)
+{
+    static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    tls_script s = {.replies = {ok, ok}, .notify = {true, false}, .n = 2};
+    tls_script_start(&s);
+    httpc_tls_context *ctx = test_ctx();
+    httpc_conn *conn = https_conn("localhost", s.port, ctx);
+    httpc_tls_context_free(ctx);
+    cr_assert_eq(get(conn, "/", NULL, NULL), 200, "%s", httpc_last_error_message());
+    usleep(200000); /* let close_notify arrive */
+    cr_assert_eq(get(conn, "/", NULL, NULL), 200, "%s", httpc_last_error_message());
+    httpc_conn_free(conn);
+    tls_script_stop(&s);
+    cr_assert_eq(s.served, 2);
+}
+
+/* An idle connection that is still open stays in use (is_alive says yes). */
+Test(tls_peer_close, idle_open_connection_is_reused)
+{
+    static const char two[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    tls_script s = {.replies = {two}, .linger = {true}, .n = 1};
+    tls_script_start(&s);
+    httpc_tls_context *ctx = test_ctx();
+    httpc_conn *conn = https_conn("localhost", s.port, ctx);
+    httpc_tls_context_free(ctx);
+    cr_assert_eq(get(conn, "/", NULL, NULL), 200, "%s", httpc_last_error_message());
+    cr_assert_eq(conn_transport(conn)->ops->is_alive(conn_transport(conn)), 1);
+    httpc_conn_free(conn);
+    tls_script_stop(&s);
 }
