@@ -106,5 +106,4 @@ void script_server_stop(script_server *s)
 {
     pthread_join(s->thread, NULL);
     close(s->listen_fd);
-    hc_buf_free(&s->captured);
 }

@@ -1,0 +1,371 @@
+/* HTTPConnection / HTTPResponse semantics through the public API against a
+ * scripted loopback server: states, keep-alive, reconnects, bodies. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "httpc.h"
+#include "support.h"
+
+#define REPLY(s) s, sizeof(s) - 1
+
+static httpc_conn *connect_to(script_server *s)
+{
+    httpc_conn *conn = NULL;
+    httpc_conn_options opts = HTTPC_CONN_OPTIONS_INIT;
+    opts.timeout = 5;
+    cr_assert_eq(httpc_conn_new(&conn, "127.0.0.1", s->port, &opts), HTTPC_OK);
+    return conn;
+}
+
+static void get_ok(httpc_conn *conn, const char *url, const char *want_body)
+{
+    httpc_response *resp = NULL;
+    cr_assert_eq(httpc_conn_request(conn, "GET", url, NULL, NULL, 0, 0), HTTPC_OK, "%s",
+                 httpc_last_error_message());
+    cr_assert_eq(httpc_conn_getresponse(conn, &resp), HTTPC_OK, "%s", httpc_last_error_message());
+    char *body;
+    size_t len;
+    cr_assert_eq(httpc_response_read_all(resp, &body, &len), HTTPC_OK);
+    cr_assert_eq(len, strlen(want_body));
+    cr_assert_eq(memcmp(body, want_body, len), 0);
+    cr_assert(httpc_response_isclosed(resp));
+    httpc_free(body);
+    httpc_response_free(resp);
+}
+
+Test(conn, keep_alive_reuses_one_connection)
+{
+    script_server s = {0};
+    script_server_add(&s, REPLY("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\none"), 0);
+    script_server_add(&s, REPLY("HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\ntwo"), 0);
+    script_server_add(&s,
+                      REPLY("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            "5\r\nthree\r\n0\r\n\r\n"),
+                      1);
+    script_server_start(&s);
+    httpc_conn *conn = connect_to(&s);
+    get_ok(conn, "/1", "one");
+    get_ok(conn, "/2", "two");
+    get_ok(conn, "/3", "three");
+    httpc_conn_free(conn);
+    script_server_stop(&s);
+    cr_assert_eq(s.connections, 1);
+    hc_buf_free(&s.captured);
+}
+
+Test(conn, state_errors)
+{
+    script_server s = {0};
+    script_server_add(&s, REPLY("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), 1);
+    script_server_start(&s);
+    httpc_conn *conn = connect_to(&s);
+    httpc_response *resp = NULL;
+    cr_assert_eq(httpc_conn_getresponse(conn, &resp), HTTPC_E_RESPONSE_NOT_READY);
+    cr_assert_eq(httpc_conn_putheader(conn, "X", "y"), HTTPC_E_CANNOT_SEND_HEADER);
+    cr_assert_eq(httpc_conn_endheaders(conn, NULL, 0), HTTPC_E_CANNOT_SEND_HEADER);
+    cr_assert_eq(httpc_conn_putrequest(conn, "GET", "/", 0), HTTPC_OK);
+    cr_assert_eq(httpc_conn_putrequest(conn, "GET", "/", 0), HTTPC_E_CANNOT_SEND_REQUEST);
+    cr_assert(httpc_error_is(httpc_last_error_code(), HTTPC_E_IMPROPER_CONNECTION_STATE));
+    const char *values[] = {"a", "b"};
+    cr_assert_eq(httpc_conn_putheader_values(conn, "X-Multi", values, 2), HTTPC_OK);
+    cr_assert_eq(httpc_conn_putheader(conn, "Bad\r\nName", "v"), HTTPC_E_INVALID_ARGUMENT);
+    cr_assert_eq(httpc_conn_endheaders(conn, NULL, 0), HTTPC_OK);
+    cr_assert_eq(httpc_conn_getresponse(conn, &resp), HTTPC_OK);
+    cr_assert_eq(httpc_response_status(resp), 200);
+    cr_assert_str_eq(httpc_response_reason(resp), "OK");
+    httpc_response_free(resp);
+    httpc_conn_free(conn);
+    script_server_stop(&s);
+    cr_assert(memmem(s.captured.data, s.captured.len, "X-Multi: a\r\n\tb\r\n", 16) != NULL);
+    hc_buf_free(&s.captured);
+}
+
+Test(conn, invalid_input_sends_nothing)
+{
+    script_server s = {0};
+    script_server_add(&s, REPLY("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), 1);
+    script_server_start(&s);
+    httpc_conn *conn = connect_to(&s);
+    httpc_header evil = {"X-Evil", "a\r\nInjected: yes"};
+    cr_assert_eq(httpc_conn_request(conn, "GET", "/", NULL, &evil, 1, 0), HTTPC_E_INVALID_ARGUMENT);
+    cr_assert_eq(httpc_conn_request(conn, "GET", "/a b", NULL, NULL, 0, 0), HTTPC_E_INVALID_URL);
+    cr_assert_eq(httpc_conn_request(conn, "G\nET", "/", NULL, NULL, 0, 0),
+                 HTTPC_E_INVALID_ARGUMENT);
+    cr_assert_eq(httpc_conn_fileno(conn), -1); /* not even connected */
+    /* The connection is still usable after the refused attempts. */
+    get_ok(conn, "/", "ok");
+    httpc_conn_free(conn);
+    script_server_stop(&s);
+    cr_assert(memmem(s.captured.data, s.captured.len, "Injected", 8) == NULL);
+    cr_assert_eq(s.connections, 1);
+    hc_buf_free(&s.captured);
+}
+
+Test(conn, will_close_passes_socket_to_response_and_reconnects)
+{
+    script_server s = {0};
+    script_server_add(&s,
+                      REPLY("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 5\r\n\r\n"
+                            "first"),
+                      1);
+    script_server_add(&s, REPLY("HTTP/1.0 200 OK\r\n\r\nsecond"), 1);
+    script_server_start(&s);
+    httpc_conn *conn = connect_to(&s);
+    httpc_response *r1 = NULL;
+    cr_assert_eq(httpc_conn_request(conn, "GET", "/1", NULL, NULL, 0, 0), HTTPC_OK);
+    cr_assert_eq(httpc_conn_getresponse(conn, &r1), HTTPC_OK);
+    cr_assert(httpc_response_will_close(r1));
+    cr_assert_eq(httpc_conn_fileno(conn), -1);
+    cr_assert_geq(httpc_response_fileno(r1), 0);
+    /* A second request while r1 is unread: auto_open makes a new socket. */
+    get_ok(conn, "/2", "second");
+    char buf[16];
+    size_t n;
+    cr_assert_eq(httpc_response_read(r1, buf, sizeof buf, &n), HTTPC_OK);
+    cr_assert_eq(n, 5);
+    cr_assert_eq(memcmp(buf, "first", 5), 0);
+    httpc_response_free(r1);
+    httpc_conn_free(conn);
+    script_server_stop(&s);
+    cr_assert_eq(s.connections, 2);
+    hc_buf_free(&s.captured);
+}
+
+Test(conn, response_not_ready_until_previous_read)
+{
+    script_server s = {0};
+    script_server_add(&s, REPLY("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nabcd"), 0);
+    script_server_add(&s, REPLY("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nefgh"), 1);
+    script_server_start(&s);
+    httpc_conn *conn = connect_to(&s);
+    httpc_response *r1 = NULL, *r2 = NULL;
+    cr_assert_eq(httpc_conn_request(conn, "GET", "/1", NULL, NULL, 0, 0), HTTPC_OK);
+    cr_assert_eq(httpc_conn_getresponse(conn, &r1), HTTPC_OK);
+    cr_assert_eq(httpc_conn_request(conn, "GET", "/2", NULL, NULL, 0, 0), HTTPC_OK);
+    cr_assert_eq(httpc_conn_getresponse(conn, &r2), HTTPC_E_RESPONSE_NOT_READY);
+    char buf[8];
+    size_t n;
+    cr_assert_eq(httpc_response_read(r1, buf, 2, &n), HTTPC_OK);
+    cr_assert_eq(n, 2);
+    cr_assert_eq(httpc_response_read(r1, buf, 8, &n), HTTPC_OK);
+    cr_assert_eq(n, 2);
+    cr_assert_eq(httpc_conn_getresponse(conn, &r2), HTTPC_OK);
+    char *body;
+    size_t len;
+    cr_assert_eq(httpc_response_read_all(r2, &body, &len), HTTPC_OK);
+    cr_assert_eq(len, 4);
+    httpc_free(body);
+    httpc_response_free(r1);
+    httpc_response_free(r2);
+    httpc_conn_free(conn);
+    script_server_stop(&s);
+    hc_buf_free(&s.captured);
+}
+
+Test(conn, idle_connection_closed_by_server_is_replaced)
+{
+    script_server s = {0};
+    /* The server closes after the first reply although it said keep-alive. */
+    script_server_add(&s, REPLY("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na"), 1);
+    script_server_add(&s, REPLY("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb"), 1);
+    script_server_start(&s);
+    httpc_conn *conn = connect_to(&s);
+    get_ok(conn, "/1", "a");
+    usleep(100000); /* let the FIN arrive */
+    get_ok(conn, "/2", "b");
+    httpc_conn_free(conn);
+    script_server_stop(&s);
+    cr_assert_eq(s.connections, 2);
+    hc_buf_free(&s.captured);
+}
+
+Test(conn, readline_peek_read1_and_trailers)
+{
+    script_server s = {0};
+    script_server_add(&s,
+                      REPLY("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            "6\r\nline1\n\r\n7\r\nline2\nx\r\n0\r\nDigest: abc\r\n\r\n"),
+                      1);
+    script_server_start(&s);
+    httpc_conn *conn = connect_to(&s);
+    httpc_response *r = NULL;
+    cr_assert_eq(httpc_conn_request(conn, "GET", "/", NULL, NULL, 0, 0), HTTPC_OK);
+    cr_assert_eq(httpc_conn_getresponse(conn, &r), HTTPC_OK);
+    cr_assert(httpc_response_chunked(r));
+    const void *peeked;
+    size_t n;
+    cr_assert_eq(httpc_response_peek(r, &peeked, &n), HTTPC_OK);
+    cr_assert_gt(n, 0);
+    cr_assert_eq(((const char *)peeked)[0], 'l');
+    char line[64];
+    cr_assert_eq(httpc_response_readline(r, line, sizeof line, &n), HTTPC_OK);
+    cr_assert_eq(n, 6);
+    cr_assert_eq(memcmp(line, "line1\n", 6), 0);
+    cr_assert_eq(httpc_response_readline(r, line, sizeof line, &n), HTTPC_OK);
+    cr_assert_eq(n, 6);
+    cr_assert_eq(httpc_response_read1(r, line, sizeof line, &n), HTTPC_OK);
+    cr_assert_eq(n, 1);
+    cr_assert_eq(httpc_response_read1(r, line, sizeof line, &n), HTTPC_OK);
+    cr_assert_eq(n, 0);
+    cr_assert(httpc_response_isclosed(r));
+    cr_assert_str_eq(httpc_headers_get(httpc_response_trailers(r), "digest"), "abc");
+    httpc_response_free(r);
+    httpc_conn_free(conn);
+    script_server_stop(&s);
+    hc_buf_free(&s.captured);
+}
+
+typedef struct reader_state {
+    int calls;
+} reader_state;
+
+static int64_t read_three_pieces(void *userdata, void *buf, size_t cap)
+{
+    reader_state *st = userdata;
+    (void)cap;
+    if (st->calls >= 3)
+        return 0;
+    st->calls++;
+    memcpy(buf, "piece", 5);
+    return 5;
+}
+
+Test(conn, streamed_bodies_are_chunked)
+{
+    script_server s = {0};
+    script_server_add(&s, REPLY("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), 0);
+    script_server_add(&s, REPLY("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), 1);
+    script_server_start(&s);
+    httpc_conn *conn = connect_to(&s);
+    reader_state st = {0};
+    httpc_body body = {.kind = HTTPC_BODY_READER, .read_fn = read_three_pieces, .userdata = &st};
+    cr_assert_eq(httpc_conn_request(conn, "POST", "/r", &body, NULL, 0, 0), HTTPC_OK);
+    httpc_response *r = NULL;
+    cr_assert_eq(httpc_conn_getresponse(conn, &r), HTTPC_OK);
+    cr_assert_eq(httpc_response_drain(r), HTTPC_OK);
+    httpc_response_free(r);
+    /* A file descriptor body with a caller-given Content-Length is sent raw. */
+    char path[] = "/tmp/httpc-body-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_eq(write(fd, "0123456789", 10), 10);
+    lseek(fd, 0, SEEK_SET);
+    httpc_body file_body = {.kind = HTTPC_BODY_FD, .fd = fd};
+    httpc_header length = {"Content-Length", "10"};
+    cr_assert_eq(httpc_conn_request(conn, "PUT", "/f", &file_body, &length, 1, 0), HTTPC_OK);
+    cr_assert_eq(httpc_conn_getresponse(conn, &r), HTTPC_OK);
+    cr_assert_eq(httpc_response_drain(r), HTTPC_OK);
+    httpc_response_free(r);
+    close(fd);
+    unlink(path);
+    httpc_conn_free(conn);
+    script_server_stop(&s);
+    hc_buf_terminate(&s.captured);
+    cr_assert(strstr(s.captured.data,
+                     "Transfer-Encoding: chunked\r\n\r\n5\r\npiece\r\n5\r\npiece\r\n"
+                     "5\r\npiece\r\n0\r\n\r\n") != NULL,
+              "%s", s.captured.data);
+    cr_assert(strstr(s.captured.data, "Content-Length: 10\r\n\r\n0123456789") != NULL);
+    hc_buf_free(&s.captured);
+}
+
+static char debug_out[4096];
+static void collect_debug(void *userdata, const char *line)
+{
+    (void)userdata;
+    strncat(debug_out, line, sizeof debug_out - strlen(debug_out) - 2);
+    strcat(debug_out, "\n");
+}
+
+Test(conn, debug_output_like_http_client)
+{
+    script_server s = {0};
+    script_server_add(&s, REPLY("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-A: b\r\n\r\nok"), 1);
+    script_server_start(&s);
+    httpc_conn_options opts = HTTPC_CONN_OPTIONS_INIT;
+    opts.debug_fn = collect_debug;
+    httpc_conn *conn = NULL;
+    cr_assert_eq(httpc_conn_new(&conn, "127.0.0.1", s.port, &opts), HTTPC_OK);
+    httpc_conn_set_debuglevel(conn, 1);
+    httpc_body body = {.kind = HTTPC_BODY_BYTES, .data = "it's", .len = 4};
+    cr_assert_eq(httpc_conn_request(conn, "POST", "/", &body, NULL, 0, 0), HTTPC_OK);
+    httpc_response *r = NULL;
+    cr_assert_eq(httpc_conn_getresponse(conn, &r), HTTPC_OK);
+    httpc_response_free(r);
+    httpc_conn_free(conn);
+    script_server_stop(&s);
+    char want[512];
+    snprintf(want, sizeof want,
+             "send: b'POST / HTTP/1.1\\r\\nHost: 127.0.0.1:%d\\r\\nAccept-Encoding: "
+             "identity\\r\\nContent-Length: 4\\r\\n\\r\\n'\nsend: b\"it's\"\n"
+             "reply: 'HTTP/1.1 200 OK\\r\\n'\nheader: Content-Length: 2\nheader: X-A: b\n",
+             s.port);
+    cr_assert_str_eq(debug_out, want);
+    hc_buf_free(&s.captured);
+}
+
+Test(conn, connection_refused_and_resolve_errors)
+{
+    httpc_conn *conn = NULL;
+    httpc_conn_options opts = HTTPC_CONN_OPTIONS_INIT;
+    opts.timeout = 5;
+    /* Port 1 on loopback: nothing listens there. */
+    cr_assert_eq(httpc_conn_new(&conn, "127.0.0.1:1", 0, &opts), HTTPC_OK);
+    cr_assert_eq(httpc_conn_connect(conn), HTTPC_E_CONNECTION_REFUSED);
+    cr_assert_eq(httpc_last_error_errno(), ECONNREFUSED);
+    httpc_conn_free(conn);
+    cr_assert_eq(httpc_conn_new(&conn, "nonexistent.invalid", 0, &opts), HTTPC_OK);
+    cr_assert_eq(httpc_conn_request(conn, "GET", "/", NULL, NULL, 0, 0), HTTPC_E_RESOLVE);
+    cr_assert(httpc_error_is(HTTPC_E_RESOLVE, HTTPC_E_OS));
+    httpc_conn_free(conn);
+    cr_assert_eq(httpc_conn_new(&conn, "host:", 0, &opts), HTTPC_E_INVALID_URL);
+    cr_assert_eq(httpc_conn_new(&conn, "bad host", 0, &opts), HTTPC_E_INVALID_URL);
+}
+
+Test(conn, freeing_connection_keeps_live_response_readable)
+{
+    script_server s = {0};
+    script_server_add(&s, REPLY("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsurvive"), 1);
+    script_server_start(&s);
+    httpc_conn *conn = connect_to(&s);
+    httpc_response *r = NULL;
+    cr_assert_eq(httpc_conn_request(conn, "GET", "/", NULL, NULL, 0, 0), HTTPC_OK);
+    cr_assert_eq(httpc_conn_getresponse(conn, &r), HTTPC_OK);
+    httpc_conn_free(conn);
+    char *body;
+    size_t len;
+    cr_assert_eq(httpc_response_read_all(r, &body, &len), HTTPC_OK);
+    cr_assert_eq(len, 6);
+    httpc_free(body);
+    httpc_response_free(r);
+    script_server_stop(&s);
+    hc_buf_free(&s.captured);
+}
+
+Test(conn, getheader_joins_and_defaults)
+{
+    script_server s = {0};
+    script_server_add(&s,
+                      REPLY("HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nset-cookie: b=2\r\n"
+                            "Content-Length: 0\r\n\r\n"),
+                      1);
+    script_server_start(&s);
+    httpc_conn *conn = connect_to(&s);
+    httpc_response *r = NULL;
+    cr_assert_eq(httpc_conn_request(conn, "GET", "/", NULL, NULL, 0, 0), HTTPC_OK);
+    cr_assert_eq(httpc_conn_getresponse(conn, &r), HTTPC_OK);
+    cr_assert_str_eq(httpc_response_getheader(r, "SET-COOKIE", NULL), "a=1, b=2");
+    cr_assert_str_eq(httpc_response_getheader(r, "missing", "dflt"), "dflt");
+    const httpc_headers *h = httpc_response_headers(r);
+    cr_assert_eq(httpc_headers_find(h, "set-cookie", 0), 0);
+    cr_assert_eq(httpc_headers_find(h, "set-cookie", 1), 1);
+    cr_assert_eq(httpc_headers_find(h, "set-cookie", 2), -1);
+    cr_assert_eq(httpc_response_length(r), 0);
+    httpc_response_free(r);
+    httpc_conn_free(conn);
+    script_server_stop(&s);
+    hc_buf_free(&s.captured);
+}
