@@ -1,0 +1,111 @@
+/* libFuzzer target: a whole connection. A request is sent, the fuzzed reply
+ * comes through the in-memory transport in random pieces, and the response
+ * is read to the end in a way chosen by the input; keep-alive replies are
+ * followed by more requests on the same connection (bounded). */
+#include <assert.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz_split.h"
+#include "httpc.h"
+#include "transport_mem.h"
+
+static int read_body(httpc_response *resp, int style)
+{
+    char buf[37];
+    size_t n = 0;
+    int rc = 0;
+    switch (style) {
+    case 0: {
+        char *all = NULL;
+        size_t len = 0;
+        rc = httpc_response_read_all(resp, &all, &len);
+        assert(len == 0 || all != NULL);
+        httpc_free(all);
+        return rc;
+    }
+    case 1:
+        for (int i = 0; i < 100000; i++) {
+            rc = httpc_response_read(resp, buf, 1 + (size_t)i % sizeof buf, &n);
+            if (rc || n == 0)
+                break;
+        }
+        return rc;
+    case 2:
+        for (int i = 0; i < 100000; i++) {
+            rc = httpc_response_readline(resp, buf, sizeof buf, &n);
+            if (rc || n == 0)
+                break;
+        }
+        return rc;
+    case 3:
+        for (int i = 0; i < 100000; i++) {
+            const void *p = NULL;
+            rc = httpc_response_peek(resp, &p, &n);
+            if (rc || n == 0)
+                break;
+            rc = httpc_response_read1(resp, buf, sizeof buf, &n);
+            if (rc || n == 0)
+                break;
+        }
+        return rc;
+    default:
+        return httpc_response_drain(resp);
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    fuzz_split split;
+    fuzz_split_init(&split, &data, &size);
+    if (size < 1)
+        return 0;
+    uint8_t opt = data[0];
+    data++;
+    size--;
+    static const int end_codes[] = {0, 0, HTTPC_E_CONNECTION_RESET, HTTPC_E_TIMEOUT};
+    mem_script script = {.data = (const char *)data,
+                         .len = size,
+                         .split_state = split.state,
+                         .end_code = end_codes[opt & 3]};
+    mem_script_set(&script);
+
+    httpc_conn_options opts = HTTPC_CONN_OPTIONS_INIT;
+    opts.max_line_length = (opt & 0x80) ? 256 : 65536;
+    opts.max_headers = (opt & 0x80) ? 10 : 100;
+    opts.max_interim_responses = (opt & 0x80) ? 3 : 100;
+    httpc_conn *conn = NULL;
+    int rc = httpc_conn_new(&conn, "fuzz.invalid", 8080, &opts);
+    assert(rc == 0);
+    for (int round = 0; round < 4; round++) {
+        const char *method = (opt & 0x40) && round == 0 ? "HEAD" : "GET";
+        rc = httpc_conn_request(conn, method, "/", NULL, NULL, 0, 0);
+        if (rc) {
+            assert(rc < 0);
+            break;
+        }
+        httpc_response *resp = NULL;
+        rc = httpc_conn_getresponse(conn, &resp);
+        if (rc) {
+            assert(rc < 0 && resp == NULL);
+            assert(httpc_last_error()->code == rc);
+            break;
+        }
+        assert(httpc_response_status(resp) >= 0);
+        (void)httpc_response_getheader(resp, "Content-Type", NULL);
+        (void)httpc_response_length(resp);
+        rc = read_body(resp, ((opt >> 2) + round) % 5);
+        assert(rc <= 0);
+        const httpc_headers *tr = httpc_response_trailers(resp);
+        for (size_t i = 0; tr && i < httpc_headers_count(tr); i++)
+            (void)strlen(httpc_headers_value(tr, i));
+        int will_close = httpc_response_will_close(resp);
+        httpc_response_free(resp);
+        if (rc || will_close)
+            break;
+    }
+    httpc_conn_free(conn);
+    assert(script.pos <= script.len);
+    return 0;
+}
