@@ -76,14 +76,17 @@ class HTTPResponse(io.BufferedIOBase):
         self._method = method
         self._url = url
         self._msg = None
-        self._trailers = None
+        self._done = False  # http.client: fp is None
 
-    # -- head ------------------------------------------------------------
+    def __del__(self):
+        r, self._r = self._r, None
+        if r is not None:
+            _response_free(r)
+
+    # -- head (built from the C response on first use) ----------------------
     @property
     def msg(self):
-        if self._msg is None:
-            if self._r is None:
-                return None
+        if self._msg is None and self._r is not None:
             self._msg = _message(_raw.response_headers(self._r, False))
         return self._msg
 
@@ -95,7 +98,7 @@ class HTTPResponse(io.BufferedIOBase):
 
     @property
     def length(self):
-        if self._r is not None:
+        if not self._done:
             n = _response_length(self._r)
             return None if n < 0 else n
         return self._length
@@ -108,9 +111,7 @@ class HTTPResponse(io.BufferedIOBase):
     def trailers(self):
         """The trailer fields of a chunked body (an HTTPMessage; httpc only:
         http.client drops them)."""
-        if self._trailers is None and self._r is not None:
-            return _message(_raw.response_headers(self._r, True))
-        return self._trailers if self._trailers is not None else _message([])
+        return _message(_raw.response_headers(self._r, True))
 
     def getheader(self, name, default=None):
         if self.headers is None:
@@ -136,18 +137,17 @@ class HTTPResponse(io.BufferedIOBase):
 
     # -- state -----------------------------------------------------------
     def _close_conn(self):
-        r = self._r
-        if r is not None:
-            if self._msg is None:
-                self._msg = _message(_raw.response_headers(r, False))
-            if self.chunked:
-                self._trailers = _message(_raw.response_headers(r, True))
-                self._length = None
-            else:
-                n = _response_length(r)
-                self._length = None if n < 0 else n
-            self._r = None
-            _response_free(r)
+        if not self._done:
+            self._done = True
+            n = _response_length(self._r)
+            self._length = None if n < 0 else n
+            _raw.httpc_response_close(self._r)
+
+    def _body_done(self):
+        # The body was read to its end (C has released the connection).
+        self._done = True
+        if self._length is not None:
+            self._length = 0
 
     def close(self):
         try:
@@ -162,64 +162,56 @@ class HTTPResponse(io.BufferedIOBase):
         return True
 
     def isclosed(self):
-        return self._r is None
+        return self._done
 
     def fileno(self):
-        if self._r is None:
-            raise ValueError("I/O operation on closed file")
         return _raw.httpc_response_fileno(self._r)
-
-    @property
-    def fp(self):
-        return self._r
 
     # -- body ------------------------------------------------------------
     def read(self, amt=None):
-        r = self._r
-        if r is None:
+        if self._done:
             return b""
+        r = self._r
         if amt is None or amt < 0:
             try:
-                return _read_all(r)
+                data = _read_all(r)
             except IncompleteRead:
                 self._close_conn()
                 raise
-            finally:
-                if self._r is not None and _response_isclosed(r):
-                    self._close_conn()
+            self._body_done()
+            return data
         data = _read(r, amt, 0)
         if (not data and amt) or _response_isclosed(r):
             self._close_conn()
         return data
 
     def readinto(self, b):
-        r = self._r
-        if r is None:
+        if self._done:
             return 0
+        r = self._r
         n = _readinto(r, b, 0)
         if (not n and len(memoryview(b))) or _response_isclosed(r):
             self._close_conn()
         return n
 
     def read1(self, n=-1):
-        r = self._r
-        if r is None or n == 0:
+        if self._done or n == 0:
             return b""
+        r = self._r
         data = _read(r, n if n > 0 else 65536, 1)
         if not data or _response_isclosed(r):
             self._close_conn()
         return data
 
     def peek(self, n=-1):
-        r = self._r
-        if r is None:
+        if self._done:
             return b""
-        return _raw.peek(r)
+        return _raw.peek(self._r)
 
     def readline(self, limit=-1):
-        r = self._r
-        if r is None or limit == 0:
+        if self._done or limit == 0:
             return b""
+        r = self._r
         if limit is not None and limit > 0:
             line = _read(r, limit, 2)
         else:
