@@ -11,20 +11,8 @@ HTTPS takes an httpc TLS context (create_default_context()), not an
 ssl.SSLContext.
 """
 
-import os as _os
-import sys as _sys
-
-# Bind the C library's functions lazily, so that a module built against a
-# header newer than the library still imports (a missing function fails
-# only when called).
-_flags = _sys.getdlopenflags()
-_sys.setdlopenflags(_os.RTLD_LAZY | (_flags & ~_os.RTLD_NOW))
-try:
-    from . import _httpc_raw
-finally:
-    _sys.setdlopenflags(_flags)
-
-from http import HTTPStatus  # noqa: E402
+from . import _httpc_raw
+from http import HTTPStatus
 from http.client import responses  # noqa: E402,F401
 
 from ._errors import (  # noqa: E402,F401
