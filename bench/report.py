@@ -1,0 +1,110 @@
+"""report.py RAW EXTRAS OUT_MD OUT_DAT RATIOS ROUNDS LOADAVG NPROC QUICK SCENARIOS
+
+Turns tools/bench.sh's raw runs into the Markdown report (medians, spreads,
+ratios, extras) and the ratio table gnuplot draws."""
+import collections
+import statistics
+import sys
+
+raw_path, extras_path, md_path, dat_path, ratio_spec, rounds, loadavg, nproc, quick = sys.argv[1:10]
+scenarios = [line.split("|") for line in sys.argv[10].splitlines() if line]
+ratios = [pair.split("/") for pair in ratio_spec.split()]
+WIDE_SPREAD = 15.0  # percent: above this, re-run
+
+values = collections.defaultdict(list)  # (scenario, client) -> rates
+clients = []
+for line in open(raw_path):
+    scenario, client, _round, requests, body_bytes, seconds, _conns = line.split("\t")
+    seconds = float(seconds)
+    unit = next(s[5] for s in scenarios if s[0] == scenario)
+    rate = int(requests) / seconds if unit == "req/s" else int(body_bytes) / seconds / 1e6
+    values[(scenario, client)].append(rate)
+    if client not in clients:
+        clients.append(client)
+
+median = {key: statistics.median(v) for key, v in values.items()}
+spread = {key: 100.0 * (max(v) - min(v)) / statistics.median(v) for key, v in values.items()}
+ran = [s for s in scenarios if any((s[0], c) in values for c in clients)]
+
+
+def fmt(value):
+    return f"{value:,.0f}" if value >= 100 else f"{value:,.1f}"
+
+
+out = []
+out.append("# httpc benchmark results\n")
+out.append(
+    f"Loopback nginx (1 worker, TLS 1.3), {rounds} interleaved rounds per scenario"
+    f"{' (BENCH_QUICK)' if quick == '1' else ''}; load average at start {loadavg} on {nproc} CPUs"
+    " (other work on the machine adds noise: spreads above"
+    f" {WIDE_SPREAD:.0f}% are marked with !). Rates are medians; (±x%) is (max-min)/median."
+    " MB = 10^6 bytes of body (wrk counts heads too).\n")
+out.append("## Medians\n")
+out.append("| scenario | unit | " + " | ".join(clients) + " |")
+out.append("|---|---|" + "---|" * len(clients))
+for s in ran:
+    cells = []
+    for c in clients:
+        key = (s[0], c)
+        if key in median:
+            mark = " !" if spread[key] > WIDE_SPREAD else ""
+            cells.append(f"{fmt(median[key])} (±{spread[key]:.0f}%{mark})")
+        else:
+            cells.append("–")
+    out.append(f"| {s[0]} | {s[5]} | " + " | ".join(cells) + " |")
+
+out.append("\n## Ratios (subject ÷ peer, >1: subject faster)\n")
+names = [f"{a}÷{b}" for a, b in ratios]
+out.append("| scenario | " + " | ".join(names) + " |")
+out.append("|---|" + "---|" * len(names))
+dat = ["scenario " + " ".join(f"{a}/{b}" for a, b in ratios)]
+for s in ran:
+    cells, dat_cells = [], []
+    for a, b in ratios:
+        if (s[0], a) in median and (s[0], b) in median:
+            ratio = median[(s[0], a)] / median[(s[0], b)]
+            cells.append(f"{ratio:.2f}")
+            dat_cells.append(f"{ratio:.3f}")
+        else:
+            cells.append("–")
+            dat_cells.append("-")
+    out.append(f"| {s[0]} | " + " | ".join(cells) + " |")
+    dat.append(s[0] + " " + " ".join(dat_cells))
+
+extras = collections.defaultdict(dict)  # metric -> client -> value
+for line in open(extras_path):
+    metric, client, value = line.rstrip("\n").split("\t")
+    extras[metric][client] = value
+if extras:
+    labels = {
+        "rss_large_kib": "peak RSS, 2 × 64 MiB body (MiB)",
+        "mallocs_per_request": "heap allocations / small request",
+        "mallocs_per_request_https": "heap allocations / HTTPS small request",
+        "instructions_per_request": "instructions / small request (callgrind)",
+        "instructions_per_request_https": "instructions / HTTPS small request (callgrind)",
+    }
+    extra_clients = [c for c in clients if any(c in v for v in extras.values())]
+    out.append("\n## Memory and instructions (client process only)\n")
+    out.append("| metric | " + " | ".join(extra_clients) + " |")
+    out.append("|---|" + "---|" * len(extra_clients))
+    for metric, label in labels.items():
+        if metric not in extras:
+            continue
+        cells = []
+        for c in extra_clients:
+            value = extras[metric].get(c)
+            if value is None:
+                cells.append("–")
+            elif metric == "rss_large_kib":
+                cells.append(f"{int(value) / 1024:.1f}")
+            elif metric.startswith("instructions"):
+                cells.append(f"{int(value):,}")
+            else:
+                cells.append(value)
+        out.append(f"| {label} | " + " | ".join(cells) + " |")
+    out.append("\nAllocations and instructions: runs of N and 2N small keep-alive requests,"
+               " difference ÷ N (steady state, start-up excluded).")
+
+out.append("\n![ratios](ratios.png)\n")
+open(md_path, "w").write("\n".join(out) + "\n")
+open(dat_path, "w").write("\n".join(dat) + "\n")

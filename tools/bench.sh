@@ -1,0 +1,288 @@
+#!/usr/bin/env bash
+# tools/bench.sh BUILD_DIR: benchmarks httpc against its peers on a loopback
+# nginx it starts itself, and writes bench/results/latest.md (+ a dated copy)
+# and bench/results/ratios.png.
+#
+#   BENCH_QUICK=1      fewer requests and 3 rounds (about 1-2 minutes)
+#   BENCH_ROUNDS=N     rounds per scenario (default 5, quick 3)
+#   BENCH_SCENARIOS    space-separated subset of scenario names
+#   BENCH_CLIENTS      space-separated subset of client names
+#   BENCH_EXTRAS=0     skip RSS, malloc and callgrind measurements
+#   BENCH_HTTPC_PYTHONPATH  where the httpc Python package is (default BUILD_DIR/python)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:?usage: tools/bench.sh BUILD_DIR}" && pwd)
+bin=$build/bin
+results=$root/bench/results
+quick=${BENCH_QUICK:-0}
+rounds=${BENCH_ROUNDS:-$([ "$quick" = 1 ] && echo 3 || echo 5)}
+scale=$([ "$quick" = 1 ] && echo 4 || echo 1) # quick: N divided by this
+export BENCH_WRK_SECONDS=$([ "$quick" = 1 ] && echo 1 || echo 2)
+export BENCH_HTTPC_PYTHONPATH=${BENCH_HTTPC_PYTHONPATH:-$build/python}
+SERVER_LIMIT=1200 # seconds nginx may live
+RUN_LIMIT=60      # seconds one client run may take
+
+# ------------------------------------------------------------ clients
+# One entry per client: NAME|N_DIVISOR|COMMAND. Each command takes
+# HOST PORT PATH N TLS MODE, prints "requests=N bytes=B seconds=S conns=C"
+# and exits 3 when it does not support the scenario (or is not available).
+CLIENTS=(
+  "httpc|1|$bin/httpc-bench"
+  "raw|1|$bin/raw-bench"
+  "wrk|1|$root/bench/wrk_bench.sh"
+  "libcurl|1|$bin/curl-bench"
+  "http.client|8|python3 $root/bench/py_httpclient.py"
+  "node|4|node $root/bench/node_http.js"
+  "httpc-py|8|python3 $root/bench/py_httpc.py"
+)
+# Ratios reported: SUBJECT/PEER.
+RATIOS="httpc/raw httpc/wrk httpc/libcurl httpc/http.client httpc/node httpc-py/http.client"
+
+# ------------------------------------------------------------ scenarios
+# NAME|PATH|N|TLS|MODE|UNIT (req/s or MB/s)
+SCENARIOS=(
+  "small|/small|20000|0|keepalive|req/s"
+  "medium|/medium|8000|0|keepalive|MB/s"
+  "large|/large|24|0|keepalive|MB/s"
+  "https_small|/small|10000|1|keepalive|req/s"
+  "https_large|/large|8|1|keepalive|MB/s"
+  "newconn|/small|3000|0|newconn|req/s"
+  "chunked_large|/chunked/large|16|0|keepalive|MB/s"
+)
+
+log() { echo "bench: $*" >&2; }
+[ -x "$bin/httpc-bench" ] || { log "missing $bin/httpc-bench (build first)"; exit 1; }
+NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/httpc-bench.XXXXXX")
+chmod 755 "$work"
+nginx_pid=
+cleanup() {
+  [ -n "$nginx_pid" ] && kill -TERM "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ------------------------------------------------------------ server
+pki=$work/pki www=$work/www
+mkdir -p "$pki" "$www" "$work/tmp"
+openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+  -subj "/CN=httpc bench CA" -addext "basicConstraints=critical,CA:TRUE" \
+  -addext "keyUsage=critical,keyCertSign" -keyout "$pki/ca.key" -out "$pki/ca.pem" 2>/dev/null
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+  -keyout "$pki/server.key" -out "$pki/server.csr" 2>/dev/null
+printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >"$pki/ext.cnf"
+openssl x509 -req -in "$pki/server.csr" -CA "$pki/ca.pem" -CAkey "$pki/ca.key" -CAcreateserial \
+  -days 2 -extfile "$pki/ext.cnf" -out "$pki/server.pem" 2>/dev/null
+chmod 644 "$pki"/*
+export BENCH_CAFILE=$pki/ca.pem
+
+python3 - "$www" <<'PY'
+import os, sys
+pattern = bytes(range(256)) * 256  # 64 KiB of byte i = i % 256
+for name, size in (("small", 100), ("medium", 16 * 1024), ("large", 64 * 1024 * 1024)):
+    with open(os.path.join(sys.argv[1], name), "wb") as f:
+        while size > 0:
+            f.write(pattern[:size]); size -= min(size, len(pattern))
+PY
+
+read -r http_port https_port < <(python3 -c '
+import socket
+s = [socket.socket() for _ in range(2)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*[x.getsockname()[1] for x in s])')
+# SSI drops the Content-Length, so nginx sends these bodies chunked.
+chunked_location="location /chunked/ { alias $www/; ssi on; ssi_types *; }"
+{
+  [ "$(id -u)" = 0 ] && echo "user root root;"
+  cat <<CONF
+worker_processes 1;
+daemon off;
+pid $work/nginx.pid;
+error_log $work/error.log warn;
+events { worker_connections 256; }
+http {
+  access_log off;
+  client_body_temp_path $work/tmp/body;
+  proxy_temp_path $work/tmp/proxy;
+  fastcgi_temp_path $work/tmp/fastcgi;
+  uwsgi_temp_path $work/tmp/uwsgi;
+  scgi_temp_path $work/tmp/scgi;
+  default_type application/octet-stream;
+  sendfile on;
+  keepalive_requests 100000000;
+  keepalive_timeout 300s;
+  server_tokens off;
+  root $www;
+  server { listen 127.0.0.1:$http_port; $chunked_location }
+  server {
+    listen 127.0.0.1:$https_port ssl;
+    ssl_certificate $pki/server.pem;
+    ssl_certificate_key $pki/server.key;
+    ssl_protocols TLSv1.3;
+    $chunked_location
+  }
+}
+CONF
+} >"$work/nginx.conf"
+timeout -k 5 "$SERVER_LIMIT" "$NGINX" -p "$work" -e "$work/error.log" -c "$work/nginx.conf" \
+  >"$work/nginx.out" 2>&1 &
+nginx_pid=$!
+for _ in $(seq 50); do
+  if curl -sf -o /dev/null "http://127.0.0.1:$http_port/small"; then break; fi
+  kill -0 "$nginx_pid" 2>/dev/null || { cat "$work/nginx.out" "$work/error.log" >&2; exit 1; }
+  sleep 0.1
+done
+log "nginx on 127.0.0.1:$http_port (http) and :$https_port (https, TLS 1.3), pid $nginx_pid"
+log "load average now: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+
+# ------------------------------------------------------------ runs
+want() { # want LIST NAME: true when LIST is empty or names NAME
+  [ -z "$1" ] || [[ " $1 " == *" $2 "* ]]
+}
+raw=$work/raw.tsv # scenario client round requests bytes seconds conns
+: >"$raw"
+
+# run_client COMMAND PATH N TLS MODE -> result line on stdout, exit status kept
+run_client() {
+  local command=$1 path=$2 n=$3 tls=$4 mode=$5 port=$http_port
+  [ "$tls" = 1 ] && port=$https_port
+  # shellcheck disable=SC2086 # COMMAND is a word list
+  timeout -k 5 "$RUN_LIMIT" $command 127.0.0.1 "$port" "$path" "$n" "$tls" "$mode"
+}
+
+start_time=$(date +%s)
+for scenario in "${SCENARIOS[@]}"; do
+  IFS='|' read -r sname spath sn stls smode _ <<<"$scenario"
+  want "${BENCH_SCENARIOS:-}" "$sname" || continue
+  declare -A skipped=()
+  for round in $(seq "$rounds"); do
+    for client in "${CLIENTS[@]}"; do
+      IFS='|' read -r cname divisor command <<<"$client"
+      want "${BENCH_CLIENTS:-}" "$cname" || continue
+      [ -n "${skipped[$cname]:-}" ] && continue
+      n=$((sn / scale / divisor))
+      [ "$n" -lt 2 ] && n=2
+      set +e
+      line=$(run_client "$command" "$spath" "$n" "$stls" "$smode" 2>"$work/client.err")
+      status=$?
+      set -e
+      if [ "$status" = 3 ]; then
+        skipped[$cname]=1
+        continue
+      elif [ "$status" != 0 ] || [[ "$line" != requests=* ]]; then
+        log "$sname/$cname round $round failed ($status): $(tail -n 2 "$work/client.err")"
+        skipped[$cname]=1
+        continue
+      fi
+      # requests=N bytes=B seconds=S conns=C -> tab-separated values
+      printf '%s\t%s\t%s\t%s\n' "$sname" "$cname" "$round" \
+        "$(sed -E 's/requests=([0-9]+) bytes=([0-9]+) seconds=([0-9.]+) conns=([0-9]+)/\1\t\2\t\3\t\4/' <<<"$line")" >>"$raw"
+    done
+  done
+  unset skipped
+  log "$sname done ($(($(date +%s) - start_time)) s)"
+done
+
+# ------------------------------------------------------------ extras
+extras=$work/extras.tsv # metric client value
+: >"$extras"
+if [ "${BENCH_EXTRAS:-1}" = 1 ]; then
+  # Peak RSS on the large body (the body must stream, never be buffered whole).
+  for client in "${CLIENTS[@]}"; do
+    IFS='|' read -r cname divisor command <<<"$client"
+    want "${BENCH_CLIENTS:-}" "$cname" || continue
+    [ "$cname" = wrk ] && continue # its RSS is not a client's
+    set +e
+    /usr/bin/time -f '%M' -o "$work/rss" timeout -k 5 "$RUN_LIMIT" $command 127.0.0.1 "$http_port" \
+      /large 2 0 keepalive >/dev/null 2>"$work/client.err"
+    status=$?
+    set -e
+    [ "$status" = 0 ] && printf 'rss_large_kib\t%s\t%s\n' "$cname" "$(tail -n 1 "$work/rss")" >>"$extras"
+  done
+  log "peak RSS done"
+
+  # Heap allocations per request in steady state: runs of N and 2N requests
+  # under the LD_PRELOAD counter, difference / N.
+  count_mallocs() { # CNAME COMMAND TLS N
+    local cname=$1 command=$2 tls=$3 n=$4 port=$http_port counts=()
+    [ "$tls" = 1 ] && port=$https_port
+    for requests in "$n" $((2 * n)); do
+      rm -f "$work/mallocs"
+      MALLOC_COUNT_OUT=$work/mallocs LD_PRELOAD=$build/lib/malloc-count.so \
+        timeout -k 5 "$RUN_LIMIT" $command 127.0.0.1 "$port" /small "$requests" "$tls" keepalive \
+        >/dev/null 2>&1 || return 0
+      # the last line is the main process (python may fork helpers first)
+      counts+=("$(tail -n 1 "$work/mallocs" | sed -E 's/mallocs=([0-9]+).*/\1/')")
+    done
+    printf 'mallocs_per_request%s\t%s\t%s\n' "$([ "$tls" = 1 ] && echo _https)" "$cname" \
+      "$(python3 -c 'import sys; a, b, n = map(int, sys.argv[1:]); print(round((b - a) / n, 3))' \
+        "${counts[0]}" "${counts[1]}" "$n")" >>"$extras"
+  }
+  if [ -f "$build/lib/malloc-count.so" ]; then
+    for client in "${CLIENTS[@]}"; do
+      IFS='|' read -r cname divisor command <<<"$client"
+      want "${BENCH_CLIENTS:-}" "$cname" || continue
+      case $cname in httpc | libcurl | raw) ;; *) continue ;; esac
+      count_mallocs "$cname" "$command" 0 1000
+      [ "$cname" != raw ] && count_mallocs "$cname" "$command" 1 1000
+    done
+    log "allocation counts done"
+  fi
+
+  # Instructions per small keep-alive request (client side only): callgrind
+  # runs of N and 2N requests, difference / N. Not affected by machine load.
+  if command -v valgrind >/dev/null; then
+    for client in "${CLIENTS[@]}"; do
+      IFS='|' read -r cname divisor command <<<"$client"
+      want "${BENCH_CLIENTS:-}" "$cname" || continue
+      case $cname in httpc | libcurl | raw) ;; *) continue ;; esac
+      for tls in 0 1; do
+        [ "$cname" = raw ] && [ "$tls" = 1 ] && continue
+        port=$http_port
+        [ "$tls" = 1 ] && port=$https_port
+        totals=()
+        for requests in 500 1000; do
+          out=$work/callgrind.$cname.$tls.$requests
+          timeout -k 5 300 valgrind --tool=callgrind --callgrind-out-file="$out" \
+            $command 127.0.0.1 "$port" /small "$requests" "$tls" keepalive >/dev/null 2>&1 || break
+          totals+=("$(sed -n 's/^totals: *\([0-9]*\).*/\1/p;s/^summary: *\([0-9]*\).*/\1/p' "$out" | head -n 1)")
+        done
+        [ ${#totals[@]} = 2 ] || continue
+        printf 'instructions_per_request%s\t%s\t%s\n' "$([ "$tls" = 1 ] && echo _https)" "$cname" \
+          $(((totals[1] - totals[0]) / 500)) >>"$extras"
+        [ "$cname" = httpc ] && cp "$out" "$results/callgrind.httpc.tls$tls.out"
+      done
+    done
+    log "callgrind done"
+  fi
+fi
+
+# ------------------------------------------------------------ report
+mkdir -p "$results"
+stamp=$(date -u +%Y-%m-%dT%H%MZ)
+python3 "$root/bench/report.py" "$raw" "$extras" "$results/latest.md" "$results/ratios.dat" \
+  "$RATIOS" "$rounds" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)" "$quick" \
+  "$(printf '%s\n' "${SCENARIOS[@]}")"
+cp "$results/latest.md" "$results/$stamp.md"
+cp "$raw" "$results/latest.raw.tsv"
+if command -v gnuplot >/dev/null && [ -s "$results/ratios.dat" ]; then
+  gnuplot <<PLOT
+set terminal png size 1100,520 noenhanced
+set output "$results/ratios.png"
+set title "httpc speed relative to each peer (median of $rounds rounds; >1: httpc faster)"
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set key outside right top
+set datafile missing "-"
+set yrange [0:*]
+set grid ytics
+set xtics rotate by -20
+set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 2
+plot for [col=2:*] "$results/ratios.dat" using col:xtic(1) title columnheader
+PLOT
+fi
+log "wrote $results/latest.md, $results/$stamp.md and $results/ratios.png in $(($(date +%s) - start_time)) s"
+cat "$results/latest.md"
