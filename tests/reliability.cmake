@@ -1,0 +1,55 @@
+# Reliability (issue 6): fault tests, fuzzing, ASan+UBSan, valgrind, TSan and
+# the ABI guard. Included from tests/CMakeLists.txt. The nested sanitizer
+# builds configure with HTTPC_RELIABILITY=OFF so they do not recurse.
+option(HTTPC_RELIABILITY "Register the fuzz/sanitizer/valgrind/TSan/ABI tests" ON)
+set(HTTPC_REL_DIR ${CMAKE_CURRENT_SOURCE_DIR}/faults)
+set(HTTPC_SAN_FAIL "ERROR: LeakSanitizer;runtime error:;ERROR: AddressSanitizer;WARNING: ThreadSanitizer")
+
+# Fault injection: in every build (so the ASan build runs them too).
+add_executable(test_faults ${HTTPC_REL_DIR}/test_faults.c ${HTTPC_REL_DIR}/fault_server.c)
+target_link_libraries(test_faults PRIVATE httpc_static PkgConfig::CRITERION)
+target_compile_options(test_faults PRIVATE ${HTTPC_WARNINGS})
+target_compile_definitions(test_faults PRIVATE _GNU_SOURCE)
+add_test(NAME faults.test_faults COMMAND test_faults --jobs 2)
+set_tests_properties(faults.test_faults PROPERTIES TIMEOUT 300
+  FAIL_REGULAR_EXPRESSION "${HTTPC_SAN_FAIL}"
+  PASS_REGULAR_EXPRESSION "Synthesis: Tested: [0-9]+ \\| Passing: [0-9]+ \\| Failing: 0 \\| Crashing: 0")
+
+# The 8-thread program; meaningful in the TSan build (tools/sanitize.sh tsan).
+add_executable(test_tsan ${HTTPC_REL_DIR}/test_tsan.c)
+target_link_libraries(test_tsan PRIVATE httpc_static Threads::Threads)
+target_compile_options(test_tsan PRIVATE ${HTTPC_WARNINGS})
+
+if(NOT HTTPC_RELIABILITY OR HTTPC_SANITIZE OR HTTPC_COVERAGE)
+  return()
+endif()
+
+set(HTTPC_TOOLS ${CMAKE_SOURCE_DIR}/tools)
+set(HTTPC_REL_BUILD ${CMAKE_BINARY_DIR}/reliability)
+
+# libFuzzer: build once (fixture), then each target for a bounded time.
+# 77 = clang's libFuzzer runtime missing: reported as skipped.
+set(HTTPC_FUZZ_SECONDS 30 CACHE STRING "Seconds per fuzz target in ctest")
+add_test(NAME reliability.fuzz_build COMMAND ${HTTPC_TOOLS}/fuzz.sh ${HTTPC_REL_BUILD} --build-only)
+set_tests_properties(reliability.fuzz_build PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77
+  FIXTURES_SETUP httpc_fuzz)
+foreach(target head chunked validate url conn)
+  add_test(NAME reliability.fuzz_${target}
+    COMMAND ${HTTPC_TOOLS}/fuzz.sh ${HTTPC_REL_BUILD} ${HTTPC_FUZZ_SECONDS} ${target})
+  set_tests_properties(reliability.fuzz_${target} PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77
+    FIXTURES_REQUIRED httpc_fuzz)
+endforeach()
+
+# ASan+UBSan (clang) build of the whole C suite, TSan build with 8 threads.
+add_test(NAME reliability.asan COMMAND ${HTTPC_TOOLS}/sanitize.sh asan ${HTTPC_REL_BUILD}/asan)
+add_test(NAME reliability.tsan COMMAND ${HTTPC_TOOLS}/sanitize.sh tsan ${HTTPC_REL_BUILD}/tsan)
+set_tests_properties(reliability.asan reliability.tsan PROPERTIES TIMEOUT 1200
+  SKIP_RETURN_CODE 77 FAIL_REGULAR_EXPRESSION "WARNING: ThreadSanitizer")
+
+# valgrind memcheck over the C suite of this build.
+add_test(NAME reliability.valgrind COMMAND ${HTTPC_TOOLS}/valgrind.sh ${CMAKE_BINARY_DIR})
+set_tests_properties(reliability.valgrind PROPERTIES TIMEOUT 1200 SKIP_RETURN_CODE 77)
+
+# ABI guard against abi/libhttpc.abi.
+add_test(NAME reliability.abi COMMAND ${HTTPC_TOOLS}/abi.sh check $<TARGET_FILE:httpc>)
+set_tests_properties(reliability.abi PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
