@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# tools/valgrind.sh BUILD_DIR
+#   Runs the C suite of BUILD_DIR (the Criterion binaries of tests/c, and the
+#   fault tests) under valgrind memcheck. Criterion runs tests in worker
+#   processes whose errors do not change the exit code, so we trace children
+#   and fail on "ERROR SUMMARY: [1-9]" or a definite leak in any process.
+#   test_tls / test_nginx need servers: they run under with-servers.sh.
+# Exit 77 when valgrind is missing (CTest: skipped).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=$(cd "${1:?usage: tools/valgrind.sh BUILD_DIR}" && pwd)
+command -v valgrind >/dev/null 2>&1 || { echo "SKIP: valgrind missing"; exit 77; }
+logdir=$build/valgrind
+rm -rf "$logdir"
+mkdir -p "$logdir"
+vg=(valgrind --trace-children=yes --leak-check=full --show-leak-kinds=definite
+  --errors-for-leak-kinds=definite --error-exitcode=99 --log-file="$logdir/%q{VG_NAME}.%p.log")
+status=0
+for src in "$root"/tests/c/test_*.c; do
+  name=$(basename "$src" .c)
+  bin=$build/bin/$name
+  [ -x "$bin" ] || continue
+  wrap=()
+  case $name in
+    test_tls|test_nginx) wrap=("$root/tests/support/with-servers.sh" --https --tinyproxy --) ;;
+  esac
+  start=$(date +%s)
+  set +e
+  # Criterion's own timeouts are too tight under valgrind; one job at a time
+  # keeps the timing tests honest on 2 cores.
+  VG_NAME=$name timeout -k 10 900 "${wrap[@]}" "${vg[@]}" "$bin" --jobs 1 >"$logdir/$name.out" 2>&1
+  rc=$?
+  set -e
+  synth=$(grep -a 'Synthesis' "$logdir/$name.out" | tail -1)
+  echo "valgrind: $name exit $rc in $(($(date +%s) - start))s: ${synth:-no synthesis line}"
+  [ $rc -eq 0 ] || { status=1; tail -30 "$logdir/$name.out"; }
+done
+# Any process with errors or definite leaks fails the run.
+if grep -l -E 'ERROR SUMMARY: [1-9]|definitely lost: [1-9]' "$logdir"/*.log >/dev/null 2>&1; then
+  status=1
+  for f in $(grep -l -E 'ERROR SUMMARY: [1-9]|definitely lost: [1-9]' "$logdir"/*.log); do
+    echo "== $f"
+    head -60 "$f"
+  done
+fi
+echo "valgrind: $(ls "$logdir"/*.log | wc -l) processes checked"
+exit $status
