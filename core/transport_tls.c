@@ -16,6 +16,7 @@
 #include "tls.h"
 
 #include <wolfssl/error-ssl.h>
+#include <wolfssl/wolfcrypt/ecc.h>
 #include <wolfssl/wolfcrypt/error-crypt.h>
 
 /* ------------------------------------------------------------------ */
@@ -24,10 +25,30 @@
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int init_result;
+/* Debian's wolfSSL keeps a per-thread ECC fixed-point cache (FP_ECC with
+ * thread-local storage, ~1.6 MB) that leaks when a thread exits; a key
+ * destructor frees it for every thread that made a handshake. */
+static pthread_key_t ecc_cache_key;
+
+static void free_thread_ecc_cache(void *unused)
+{
+    (void)unused;
+#ifdef FP_ECC
+    wc_ecc_fp_free();
+#endif
+}
 
 static void init_wolfssl(void)
 {
     init_result = wolfSSL_Init() == WOLFSSL_SUCCESS ? 0 : -1;
+    if (init_result == 0 && pthread_key_create(&ecc_cache_key, free_thread_ecc_cache) != 0)
+        init_result = -1;
+}
+
+static void note_thread_uses_ecc(void)
+{
+    if (!pthread_getspecific(ecc_cache_key))
+        pthread_setspecific(ecc_cache_key, &ecc_cache_key);
 }
 
 int hc_tls_global_init(void)
@@ -467,6 +488,7 @@ int hc_tls_transport_new(hc_transport **out, int fd, httpc_tls_context *ctx,
     tls_transport *t = calloc(1, sizeof *t);
     if (!t)
         return hc_fail(HTTPC_E_NOMEM, NULL);
+    note_thread_uses_ecc();
     t->base.ops = &tls_ops;
     t->fd = fd;
     t->ssl = wolfSSL_new(ctx->wctx);

@@ -18,6 +18,8 @@
 #include "support.h"
 #include "tls.h"
 
+#include <wolfssl/wolfcrypt/ecc.h>
+
 /* ------------------------------------------------------------------ */
 /* Helpers                                                              */
 /* ------------------------------------------------------------------ */
@@ -731,6 +733,7 @@ static void *tls_script_serve(void *arg)
         wolfSSL_free(ssl);
         close(fd);
     }
+    wc_ecc_fp_free(); /* this thread's ECC cache */
     return NULL;
 }
 
