@@ -181,6 +181,32 @@ check "the timeout took about 0.5 s" \
 kill "$silent_pid" 2>/dev/null
 wait "$silent_pid" 2>/dev/null
 
+# A listener whose accept queue is full drops new SYNs: the connect hangs
+# (the server exits by itself after 5 s).
+python3 -c '
+import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(0)
+port = s.getsockname()[1]
+fill = []
+for _ in range(3):
+    c = socket.socket(); c.setblocking(False)
+    try: c.connect(("127.0.0.1", port))
+    except BlockingIOError: pass
+    fill.append(c)
+time.sleep(0.3)
+print(port, flush=True)
+time.sleep(5)' >"$WORK/fullq" &
+fullq_pid=$!
+for _ in $(seq 50); do [ -s "$WORK/fullq" ] && break; sleep 0.1; done
+started=$(date +%s.%N)
+expect_failure "connect timeout (--connect-timeout 0.5 beats --timeout 10)" \
+    '^httpc: TimeoutError: timed out$' --timeout 10 --connect-timeout 0.5 \
+    "http://127.0.0.1:$(head -n 1 "$WORK/fullq")/"
+check "the connect timeout took about 0.5 s" \
+    python3 -c "import sys; sys.exit(not $(date +%s.%N) - $started < 3)"
+kill "$fullq_pid" 2>/dev/null
+wait "$fullq_pid" 2>/dev/null
+
 start_vector 037-body-shorter-than-length.vec
 expect_failure "Content-Length body cut short" \
     '^httpc: IncompleteRead: IncompleteRead\(5 bytes read, 5 more expected\)$' \
