@@ -409,9 +409,13 @@ static void conn_reset_after_failure(httpc_conn *conn)
     conn->state = HC_STATE_IDLE;
 }
 
+/* Writes request bytes, connecting first when there is no socket (auto_open).
+ * The liveness probe happens once per request, before its head (see
+ * send_output): in the middle of a request, bytes waiting on the socket are
+ * the server's early answer, not a sign of a dead connection. */
 static int conn_write(httpc_conn *conn, const struct iovec *iov, int iovcnt)
 {
-    int rc = conn_ensure_open(conn);
+    int rc = conn_open(conn);
     if (!rc)
         rc = stream_write(conn->stream, iov, iovcnt, conn->opts.timeout);
     if (rc)
@@ -528,6 +532,12 @@ static int send_body(httpc_conn *conn, const httpc_body *body, bool encode_chunk
 /* Sends the buffered head, with a small bytes body in the same write. */
 static int send_output(httpc_conn *conn, const httpc_body *body, bool encode_chunked)
 {
+    int rc = conn_ensure_open(conn);
+    if (rc) {
+        conn_reset_after_failure(conn);
+        conn->out.len = 0;
+        return rc;
+    }
     debug_send(conn, conn->out.data, conn->out.len);
     bool inline_body = body && body->kind == HTTPC_BODY_BYTES && !encode_chunked && body->len > 0;
     struct iovec iov[2] = {{conn->out.data, conn->out.len}, {NULL, 0}};
@@ -535,7 +545,7 @@ static int send_output(httpc_conn *conn, const httpc_body *body, bool encode_chu
         iov[1] = (struct iovec){(void *)body->data, body->len};
         debug_send(conn, body->data, body->len);
     }
-    int rc = conn_write(conn, iov, inline_body ? 2 : 1);
+    rc = conn_write(conn, iov, inline_body ? 2 : 1);
     conn->out.len = 0;
     if (rc || !body || inline_body)
         return rc;
