@@ -12,7 +12,8 @@
 # per target, default 1; use more on a big machine).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-build_dir=$(cd "${1:?usage: tools/fuzz.sh BUILD_DIR [SECONDS] [TARGET...]}" && pwd)
+mkdir -p "${1:?usage: tools/fuzz.sh BUILD_DIR [SECONDS] [TARGET...]}"
+build_dir=$(cd "$1" && pwd)
 shift
 build_only=0
 seconds=60
