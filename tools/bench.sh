@@ -9,6 +9,8 @@
 #   BENCH_CLIENTS      space-separated subset of client names
 #   BENCH_EXTRAS=0     skip RSS, malloc and callgrind measurements
 #   BENCH_HTTPC_PYTHONPATH  where the httpc Python package is (default BUILD_DIR/python)
+#   BENCH_EXEC='CMD'   only start the server, run CMD with BENCH_HTTP_PORT,
+#                      BENCH_HTTPS_PORT and BENCH_CAFILE set (for profiling), stop
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:?usage: tools/bench.sh BUILD_DIR}" && pwd)
@@ -45,7 +47,7 @@ SCENARIOS=(
   "medium|/medium|8000|0|keepalive|MB/s"
   "large|/large|24|0|keepalive|MB/s"
   "https_small|/small|10000|1|keepalive|req/s"
-  "https_large|/large|8|1|keepalive|MB/s"
+  "https_large|/large|3|1|keepalive|MB/s"
   "newconn|/small|3000|0|newconn|req/s"
   "chunked_large|/chunked/large|16|0|keepalive|MB/s"
 )
@@ -136,6 +138,12 @@ for _ in $(seq 50); do
 done
 log "nginx on 127.0.0.1:$http_port (http) and :$https_port (https, TLS 1.3), pid $nginx_pid"
 log "load average now: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+
+if [ -n "${BENCH_EXEC:-}" ]; then
+  export BENCH_HTTP_PORT=$http_port BENCH_HTTPS_PORT=$https_port
+  timeout -k 5 "$SERVER_LIMIT" bash -c "$BENCH_EXEC"
+  exit $?
+fi
 
 # ------------------------------------------------------------ runs
 want() { # want LIST NAME: true when LIST is empty or names NAME
