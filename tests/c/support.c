@@ -102,8 +102,14 @@ void script_server_start(script_server *s)
     pthread_create(&s->thread, NULL, serve, s);
 }
 
-void script_server_stop(script_server *s)
+void script_server_join(script_server *s)
 {
     pthread_join(s->thread, NULL);
     close(s->listen_fd);
+}
+
+void script_server_stop(script_server *s)
+{
+    script_server_join(s);
+    hc_buf_free(&s->captured);
 }

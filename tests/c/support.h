@@ -25,8 +25,10 @@ typedef struct script_server {
 /* Starts the server on 127.0.0.1 with an ephemeral port. */
 void script_server_start(script_server *s);
 /* Waits for the thread to finish (it stops by itself after its replies or
- * 10 s) and closes the listener; `captured` stays for the test to check
- * and free. */
+ * 10 s) and closes the listener; `captured` stays for the test to check and
+ * free. */
+void script_server_join(script_server *s);
+/* script_server_join, then frees `captured`. */
 void script_server_stop(script_server *s);
 /* Adds a reply (copied pointer: must outlive the server). */
 void script_server_add(script_server *s, const char *reply, size_t len, int close_after);

@@ -52,7 +52,7 @@ Test(conn, keep_alive_reuses_one_connection)
     get_ok(conn, "/2", "two");
     get_ok(conn, "/3", "three");
     httpc_conn_free(conn);
-    script_server_stop(&s);
+    script_server_join(&s);
     cr_assert_eq(s.connections, 1);
     hc_buf_free(&s.captured);
 }
@@ -79,7 +79,7 @@ Test(conn, state_errors)
     cr_assert_str_eq(httpc_response_reason(resp), "OK");
     httpc_response_free(resp);
     httpc_conn_free(conn);
-    script_server_stop(&s);
+    script_server_join(&s);
     cr_assert(memmem(s.captured.data, s.captured.len, "X-Multi: a\r\n\tb\r\n", 16) != NULL);
     hc_buf_free(&s.captured);
 }
@@ -99,7 +99,7 @@ Test(conn, invalid_input_sends_nothing)
     /* The connection is still usable after the refused attempts. */
     get_ok(conn, "/", "ok");
     httpc_conn_free(conn);
-    script_server_stop(&s);
+    script_server_join(&s);
     cr_assert(memmem(s.captured.data, s.captured.len, "Injected", 8) == NULL);
     cr_assert_eq(s.connections, 1);
     hc_buf_free(&s.captured);
@@ -130,7 +130,7 @@ Test(conn, will_close_passes_socket_to_response_and_reconnects)
     cr_assert_eq(memcmp(buf, "first", 5), 0);
     httpc_response_free(r1);
     httpc_conn_free(conn);
-    script_server_stop(&s);
+    script_server_join(&s);
     cr_assert_eq(s.connections, 2);
     hc_buf_free(&s.captured);
 }
@@ -162,7 +162,7 @@ Test(conn, response_not_ready_until_previous_read)
     httpc_response_free(r1);
     httpc_response_free(r2);
     httpc_conn_free(conn);
-    script_server_stop(&s);
+    script_server_join(&s);
     hc_buf_free(&s.captured);
 }
 
@@ -178,7 +178,7 @@ Test(conn, idle_connection_closed_by_server_is_replaced)
     usleep(100000); /* let the FIN arrive */
     get_ok(conn, "/2", "b");
     httpc_conn_free(conn);
-    script_server_stop(&s);
+    script_server_join(&s);
     cr_assert_eq(s.connections, 2);
     hc_buf_free(&s.captured);
 }
@@ -215,7 +215,7 @@ Test(conn, readline_peek_read1_and_trailers)
     cr_assert_str_eq(httpc_headers_get(httpc_response_trailers(r), "digest"), "abc");
     httpc_response_free(r);
     httpc_conn_free(conn);
-    script_server_stop(&s);
+    script_server_join(&s);
     hc_buf_free(&s.captured);
 }
 
@@ -262,7 +262,7 @@ Test(conn, streamed_bodies_are_chunked)
     close(fd);
     unlink(path);
     httpc_conn_free(conn);
-    script_server_stop(&s);
+    script_server_join(&s);
     hc_buf_terminate(&s.captured);
     cr_assert(strstr(s.captured.data,
                      "Transfer-Encoding: chunked\r\n\r\n5\r\npiece\r\n5\r\npiece\r\n"
@@ -296,7 +296,7 @@ Test(conn, debug_output_like_http_client)
     cr_assert_eq(httpc_conn_getresponse(conn, &r), HTTPC_OK);
     httpc_response_free(r);
     httpc_conn_free(conn);
-    script_server_stop(&s);
+    script_server_join(&s);
     char want[512];
     snprintf(want, sizeof want,
              "send: b'POST / HTTP/1.1\\r\\nHost: 127.0.0.1:%d\\r\\nAccept-Encoding: "
@@ -341,7 +341,7 @@ Test(conn, freeing_connection_keeps_live_response_readable)
     cr_assert_eq(len, 6);
     httpc_free(body);
     httpc_response_free(r);
-    script_server_stop(&s);
+    script_server_join(&s);
     hc_buf_free(&s.captured);
 }
 
@@ -366,6 +366,6 @@ Test(conn, getheader_joins_and_defaults)
     cr_assert_eq(httpc_response_length(r), 0);
     httpc_response_free(r);
     httpc_conn_free(conn);
-    script_server_stop(&s);
+    script_server_join(&s);
     hc_buf_free(&s.captured);
 }

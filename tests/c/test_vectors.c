@@ -201,6 +201,26 @@ static void parse_vector(const char *path, vector *vec)
     fclose(f);
 }
 
+static void free_vector(vector *vec)
+{
+    hc_buf *single[] = {&vec->method,        &vec->url,          &vec->host,
+                        &vec->reply_unused,  &vec->request_body, &vec->expect_request,
+                        &vec->expect_reason, &vec->expect_body,  &vec->expect_partial};
+    for (size_t i = 0; i < sizeof single / sizeof single[0]; i++)
+        hc_buf_free(single[i]);
+    for (int i = 0; i < MAX_ITEMS; i++) {
+        hc_buf_free(&vec->chunks[i]);
+        hc_buf_free(&vec->req_names[i]);
+        hc_buf_free(&vec->req_values[i]);
+        hc_buf_free(&vec->trl_names[i]);
+        hc_buf_free(&vec->trl_values[i]);
+    }
+    for (int i = 0; i < MAX_ITEMS * 2; i++) {
+        hc_buf_free(&vec->exp_names[i]);
+        hc_buf_free(&vec->exp_values[i]);
+    }
+}
+
 static void substitute_port(hc_buf *b, int port)
 {
     if (!b->data)
@@ -446,6 +466,7 @@ done:
         hc_buf_free(&got);
     }
     unlink(capture);
+    free_vector(&vec);
     return ok;
 }
 
