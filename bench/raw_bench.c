@@ -71,50 +71,54 @@ static int read_exactly(int fd, char *buffer, size_t want)
     return 0;
 }
 
-/* Probe: reads one whole response, keeping it in memory; sets the response
- * size and the head size. */
+/* Probe: reads one whole response (keeping only its head), sets the
+ * response size, the head size and whether the body is chunked. */
 static int probe(int fd, size_t *response_size, size_t *head_size, int *chunked_out)
 {
-    size_t cap = 1 << 20, len = 0;
-    char *data = malloc(cap);
+    enum { HEAD_CAP = 65536 };
+    char *head_data = malloc(HEAD_CAP + 1), *buffer = malloc(BENCH_BUFFER_SIZE);
+    size_t head_len = 0, head = 0, total = 0;
     long long content_length = -1;
-    size_t head = 0;
     int chunked = 0;
-    for (;;) {
-        if (len + 65536 > cap) {
-            cap *= 2;
-            char *grown = realloc(data, cap);
-            if (!grown)
-                break;
-            data = grown;
-        }
-        ssize_t n = recv(fd, data + len, cap - len - 1, 0);
+    char tail[5] = {0};
+    while (head_data && buffer) {
+        ssize_t n = recv(fd, buffer, BENCH_BUFFER_SIZE, 0);
         if (n <= 0)
             break;
-        len += (size_t)n;
-        data[len] = '\0';
+        total += (size_t)n;
+        if (n >= 5) {
+            memcpy(tail, buffer + n - 5, 5);
+        } else {
+            memmove(tail, tail + n, (size_t)(5 - n));
+            memcpy(tail + 5 - n, buffer, (size_t)n);
+        }
         if (!head) {
-            char *end = strstr(data, "\r\n\r\n");
+            size_t take = (size_t)n < HEAD_CAP - head_len ? (size_t)n : HEAD_CAP - head_len;
+            memcpy(head_data + head_len, buffer, take);
+            head_len += take;
+            head_data[head_len] = '\0';
+            char *end = strstr(head_data, "\r\n\r\n");
             if (!end)
                 continue;
-            head = (size_t)(end - data) + 4;
-            for (char *line = data; line < end; line = strstr(line, "\r\n") + 2) {
+            head = (size_t)(end - head_data) + 4;
+            for (char *line = head_data; line < end; line = strstr(line, "\r\n") + 2) {
                 if (strncasecmp(line, "Content-Length:", 15) == 0)
                     content_length = atoll(line + 15);
                 if (strncasecmp(line, "Transfer-Encoding:", 18) == 0 && strstr(line, "chunked"))
                     chunked = 1;
             }
         }
-        if (content_length >= 0 && len >= head + (size_t)content_length) {
+        if (content_length >= 0 && total >= head + (size_t)content_length) {
             *response_size = head + (size_t)content_length;
             break;
         }
-        if (chunked && len >= head + 5 && memcmp(data + len - 5, "0\r\n\r\n", 5) == 0) {
-            *response_size = len;
+        if (chunked && total >= head + 5 && memcmp(tail, "0\r\n\r\n", 5) == 0) {
+            *response_size = total;
             break;
         }
     }
-    free(data);
+    free(head_data);
+    free(buffer);
     *head_size = head;
     *chunked_out = chunked;
     return *response_size ? 0 : -1;

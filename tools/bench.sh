@@ -218,10 +218,10 @@ if [ "${BENCH_EXTRAS:-1}" = 1 ]; then
     [ "$tls" = 1 ] && port=$https_port
     for requests in "$n" $((2 * n)); do
       rm -f "$work/mallocs"
-      MALLOC_COUNT_OUT=$work/mallocs LD_PRELOAD=$build/lib/malloc-count.so \
-        timeout -k 5 "$RUN_LIMIT" $command 127.0.0.1 "$port" /small "$requests" "$tls" keepalive \
-        >/dev/null 2>&1 || return 0
-      # the last line is the main process (python may fork helpers first)
+      # env inside timeout: only the client is counted (the last line written)
+      timeout -k 5 "$RUN_LIMIT" env MALLOC_COUNT_OUT="$work/mallocs" \
+        LD_PRELOAD="$build/lib/malloc-count.so" $command 127.0.0.1 "$port" /small "$requests" \
+        "$tls" keepalive >/dev/null 2>&1 || return 0
       counts+=("$(tail -n 1 "$work/mallocs" | sed -E 's/mallocs=([0-9]+).*/\1/')")
     done
     printf 'mallocs_per_request%s\t%s\t%s\n' "$([ "$tls" = 1 ] && echo _https)" "$cname" \
