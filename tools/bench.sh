@@ -279,13 +279,15 @@ if command -v gnuplot >/dev/null && [ -s "$results/ratios.dat" ]; then
   gnuplot <<PLOT
 set terminal png size 1100,520 noenhanced
 set output "$results/ratios.png"
-set title "httpc speed relative to each peer (median of $rounds rounds; >1: httpc faster)"
+set title "httpc speed relative to each peer (median of $rounds rounds; >1: httpc faster; log scale)"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set key outside right top
 set datafile missing "-"
-set yrange [0:*]
+set logscale y 2
+set yrange [0.0625:16]
+set ytics ("1/16" 0.0625, "1/8" 0.125, "1/4" 0.25, "1/2" 0.5, "1" 1, "2" 2, "4" 4, "8" 8, "16" 16)
 set grid ytics
 set xtics rotate by -20
 set arrow from graph 0, first 1 to graph 1, first 1 nohead dt 2 lw 2
