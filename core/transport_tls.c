@@ -152,6 +152,37 @@ static int io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
     return errno == ECONNRESET ? WOLFSSL_CBIO_ERR_CONN_RST : WOLFSSL_CBIO_ERR_GENERAL;
 }
 
+/* Without AES-NI (Debian's wolfSSL build has none), wolfSSL's AES-GCM runs
+ * in portable C at about 75 MB/s and ChaCha20-Poly1305 at about 170 MB/s on
+ * these machines: offer the ChaCha20 suites first. Servers that honour the
+ * client's order (nginx's default) then pick the faster one. */
+static void prefer_fast_ciphers(WOLFSSL_CTX *wctx)
+{
+#if !defined(WOLFSSL_AESNI) && !defined(USE_INTEL_SPEEDUP)
+    char all[4096], ordered[4096];
+    if (wolfSSL_get_ciphers(all, (int)sizeof all) != WOLFSSL_SUCCESS)
+        return;
+    size_t used = 0;
+    ordered[0] = '\0';
+    for (int chacha_pass = 1; chacha_pass >= 0; chacha_pass--) {
+        char copy[4096];
+        memcpy(copy, all, sizeof copy);
+        char *save = NULL;
+        for (char *name = strtok_r(copy, ":", &save); name; name = strtok_r(NULL, ":", &save)) {
+            if ((strstr(name, "CHACHA20") != NULL) != chacha_pass)
+                continue;
+            int n = snprintf(ordered + used, sizeof ordered - used, "%s%s", used ? ":" : "", name);
+            if (n < 0 || (size_t)n >= sizeof ordered - used)
+                return;
+            used += (size_t)n;
+        }
+    }
+    wolfSSL_CTX_set_cipher_list(wctx, ordered);
+#else
+    (void)wctx;
+#endif
+}
+
 WOLFSSL_CTX *hc_tls_new_wolfssl_ctx(void)
 {
     WOLFSSL_CTX *wctx = wolfSSL_CTX_new(wolfSSLv23_client_method());
@@ -161,6 +192,7 @@ WOLFSSL_CTX *hc_tls_new_wolfssl_ctx(void)
     wolfSSL_CTX_SetIOSend(wctx, io_send);
     /* Our sockets are non-blocking; auto-retry would only hide WANT_READ. */
     wolfSSL_CTX_clear_mode(wctx, SSL_MODE_AUTO_RETRY);
+    prefer_fast_ciphers(wctx);
     return wctx;
 }
 

@@ -13,7 +13,7 @@ command -v valgrind >/dev/null 2>&1 || { echo "SKIP: valgrind missing"; exit 77;
 logdir=$build/valgrind
 rm -rf "$logdir"
 mkdir -p "$logdir"
-vg=(valgrind --trace-children=yes --leak-check=full --show-leak-kinds=definite
+vg=(valgrind --trace-children=yes --trace-children-skip=*python*,*nginx*,*tinyproxy*,*openssl* --leak-check=full --show-leak-kinds=definite
   --errors-for-leak-kinds=definite --error-exitcode=99 --log-file="$logdir/%q{VG_NAME}.%p.log")
 status=0
 for src in "$root"/tests/c/test_*.c; do
