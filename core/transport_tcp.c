@@ -1,9 +1,10 @@
+#include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,14 +60,6 @@ int hc_wait_fd(int fd, short events, hc_deadline deadline)
     }
 }
 
-static int set_nonblocking(int fd)
-{
-    int flags = fcntl(fd, F_GETFL, 0);
-    if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
-        return -1;
-    return 0;
-}
-
 static int bind_source(int fd, int family, const char *source_host, int source_port)
 {
     if (!source_host && source_port == 0)
@@ -93,11 +86,10 @@ static int bind_source(int fd, int family, const char *source_host, int source_p
 static int connect_one(const struct addrinfo *ai, const char *source_host, int source_port,
                        hc_deadline deadline, int *out_fd)
 {
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
     if (fd < 0)
         return hc_fail_os(hc_errno_code(errno), errno, "socket: %s", strerror(errno));
-    int rc = set_nonblocking(fd) ? hc_fail_os(HTTPC_E_OS, errno, "fcntl: %s", strerror(errno))
-                                 : bind_source(fd, ai->ai_family, source_host, source_port);
+    int rc = bind_source(fd, ai->ai_family, source_host, source_port);
     if (rc == HTTPC_OK && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
         if (errno != EINPROGRESS && errno != EINTR) {
             rc = hc_fail_os(hc_errno_code(errno), errno, "[Errno %d] %s", errno, strerror(errno));
@@ -120,9 +112,40 @@ static int connect_one(const struct addrinfo *ai, const char *source_host, int s
     return HTTPC_OK;
 }
 
+/* An IP literal needs no resolver: getaddrinfo with AI_ADDRCONFIG costs a
+ * netlink round trip per connection. */
+static bool numeric_address(const char *host, int port, struct sockaddr_storage *addr,
+                            struct addrinfo *ai)
+{
+    memset(addr, 0, sizeof *addr);
+    memset(ai, 0, sizeof *ai);
+    struct sockaddr_in *v4 = (struct sockaddr_in *)addr;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)addr;
+    if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+        ai->ai_addrlen = sizeof *v4;
+    } else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+        ai->ai_addrlen = sizeof *v6;
+    } else {
+        return false;
+    }
+    ai->ai_family = addr->ss_family;
+    ai->ai_socktype = SOCK_STREAM;
+    ai->ai_protocol = IPPROTO_TCP;
+    ai->ai_addr = (struct sockaddr *)addr;
+    return true;
+}
+
 int hc_tcp_connect(int *out_fd, const char *host, int port, const char *source_host,
                    int source_port, hc_deadline deadline)
 {
+    struct sockaddr_storage literal;
+    struct addrinfo literal_ai;
+    if (numeric_address(host, port, &literal, &literal_ai))
+        return connect_one(&literal_ai, source_host, source_port, deadline, out_fd);
     char port_text[16];
     snprintf(port_text, sizeof port_text, "%d", port);
     struct addrinfo hints = {.ai_family = AF_UNSPEC,
