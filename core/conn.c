@@ -10,7 +10,10 @@
 #include "err.h"
 #include "writer.h"
 
-enum { STREAM_INITIAL_CAP = 16384, DIRECT_READ_MIN = 4096 };
+/* 64 KiB: a 16 KiB response and its head arrive in one receive. An idle
+ * connection is probed for a close by the server only after IDLE_PROBE_MS,
+ * sparing a system call per request in a busy keep-alive loop. */
+enum { STREAM_INITIAL_CAP = 65536, DIRECT_READ_MIN = 4096, IDLE_PROBE_MS = 100 };
 
 /* ------------------------------------------------------------------ */
 /* Streams                                                             */
@@ -108,6 +111,8 @@ static void response_release(httpc_response *r, bool keep_alive)
         stream_free(r->stream);
     } else if (r->conn && (!keep_alive || r->framing.will_close)) {
         conn_drop_stream(r->conn);
+    } else if (r->conn) {
+        r->conn->idle_since = hc_now_ms();
     }
     r->stream = NULL;
     r->owns_stream = false;
@@ -393,6 +398,7 @@ static int conn_open(httpc_conn *conn)
 static int conn_ensure_open(httpc_conn *conn)
 {
     if (conn->stream && !conn->current && conn->stream->start == conn->stream->end &&
+        hc_now_ms() - conn->idle_since >= IDLE_PROBE_MS &&
         !conn->stream->transport->ops->is_alive(conn->stream->transport)) {
         if (conn->https && conn->tls_session == NULL)
             hc_tls_transport_save_session(conn->stream->transport, &conn->tls_session);
@@ -670,6 +676,7 @@ void httpc_conn_free(httpc_conn *conn)
     hc_buf_free(&conn->method);
     hc_buf_free(&conn->out);
     hc_buf_free(&conn->scratch);
+    hc_buf_free(&conn->host_line);
     hc_buf_free(&conn->body_block);
     if (conn->tls_session)
         hc_tls_session_free(conn->tls_session);
@@ -760,6 +767,7 @@ int httpc_conn_set_tunnel(httpc_conn *conn, const char *host, int port, const ht
     }
     free(conn->tunnel_host);
     conn->tunnel_host = tunnel_host;
+    conn->host_line.len = 0;
     conn->tunnel_port = tunnel_port;
     hc_buf_free(&conn->tunnel_lines);
     conn->tunnel_lines = lines;
@@ -769,6 +777,31 @@ int httpc_conn_set_tunnel(httpc_conn *conn, const char *host, int port, const ht
 const httpc_headers *httpc_conn_proxy_response_headers(const httpc_conn *conn)
 {
     return conn && conn->proxy_headers_valid ? &conn->proxy_headers : NULL;
+}
+
+/* "Host: ...\r\n". An absolute URL names its own host; otherwise the line
+ * depends only on the connection and is built once. */
+static int append_host_line(httpc_conn *conn, const char *url)
+{
+    bool absolute = strncmp(url, "http", 4) == 0;
+    hc_buf *line = absolute ? &conn->scratch : &conn->host_line;
+    if (absolute || line->len == 0) {
+        const char *host = conn->tunnel_host ? conn->tunnel_host : conn->host;
+        int port = conn->tunnel_host ? conn->tunnel_port : conn->port;
+        line->len = 0;
+        int rc = hc_buf_append_str(line, "Host: ") ? hc_fail(HTTPC_E_NOMEM, NULL) : HTTPC_OK;
+        if (!rc)
+            rc = hc_write_host_value(line, url, host, port, conn->default_port);
+        if (!rc && hc_buf_append(line, "\r\n", 2))
+            rc = hc_fail(HTTPC_E_NOMEM, NULL);
+        if (rc) {
+            line->len = 0;
+            return rc;
+        }
+    }
+    if (hc_buf_append(&conn->out, line->data, line->len))
+        return hc_fail(HTTPC_E_NOMEM, NULL);
+    return HTTPC_OK;
 }
 
 int httpc_conn_putrequest(httpc_conn *conn, const char *method, const char *url, int flags)
@@ -791,15 +824,8 @@ int httpc_conn_putrequest(httpc_conn *conn, const char *method, const char *url,
     if (hc_buf_append_str(&conn->method, method) || hc_buf_terminate(&conn->method))
         return hc_fail(HTTPC_E_NOMEM, NULL);
     rc = hc_write_request_line(&conn->out, method, url);
-    if (!rc && !(flags & HTTPC_SKIP_HOST)) {
-        const char *host = conn->tunnel_host ? conn->tunnel_host : conn->host;
-        int port = conn->tunnel_host ? conn->tunnel_port : conn->port;
-        rc = hc_buf_append_str(&conn->out, "Host: ") ? HTTPC_E_NOMEM : HTTPC_OK;
-        if (!rc)
-            rc = hc_write_host_value(&conn->out, url, host, port, conn->default_port);
-        if (!rc && hc_buf_append(&conn->out, "\r\n", 2))
-            rc = hc_fail(HTTPC_E_NOMEM, NULL);
-    }
+    if (!rc && !(flags & HTTPC_SKIP_HOST))
+        rc = append_host_line(conn, url);
     if (!rc && !(flags & HTTPC_SKIP_ACCEPT_ENCODING) &&
         hc_buf_append_str(&conn->out, "Accept-Encoding: identity\r\n"))
         rc = hc_fail(HTTPC_E_NOMEM, NULL);

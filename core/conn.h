@@ -36,10 +36,12 @@ struct httpc_conn {
     httpc_headers proxy_headers;
     bool proxy_headers_valid;
 
-    hc_stream *stream; /* NULL when not connected */
+    hc_stream *stream;  /* NULL when not connected */
+    int64_t idle_since; /* when the last keep-alive response ended (ms) */
     int state;
     hc_buf method;
     hc_buf out;              /* the request head being built */
+    hc_buf host_line;        /* the Host line for relative URLs, built once */
     httpc_response *current; /* keep-alive response not yet finished */
     httpc_response *spare;   /* a finished response kept for reuse */
     httpc_response *live;    /* every response still pointing at us */

@@ -102,6 +102,9 @@ int hc_fail_line(int code, const char *line, size_t len, const char *fmt, ...)
 
 void hc_err_clear(void)
 {
+    /* Called at the top of every API call: nearly free when already clear. */
+    if (last_error.info.code == HTTPC_OK)
+        return;
     thread_error *e = reset(HTTPC_OK);
     e->message[0] = '\0';
 }

@@ -266,102 +266,118 @@ static bool contains_ci(const char *hay, const char *needle)
     return false;
 }
 
-static bool will_close_by_headers(const httpc_headers *h, int version)
+/* Case-insensitive comparison of a header name of known length. */
+static bool name_is(const char *name, size_t len, const char *lower_name, size_t want)
 {
-    const char *conn = httpc_headers_get(h, "connection");
-    if (version == 11)
-        return conn && contains_ci(conn, "close");
-    if (httpc_headers_get(h, "keep-alive"))
+    if (len != want)
         return false;
-    if (conn && contains_ci(conn, "keep-alive"))
-        return false;
-    const char *pconn = httpc_headers_get(h, "proxy-connection");
-    if (pconn && contains_ci(pconn, "keep-alive"))
-        return false;
+    for (size_t i = 0; i < len; i++)
+        if ((name[i] | 0x20) != lower_name[i])
+            return false;
     return true;
 }
 
-/* True when the last coding of all Transfer-Encoding values is chunked. */
-static bool last_coding_is_chunked(const httpc_headers *h, bool *present)
+/* Folds one Content-Length value (a comma list is allowed) into *length.
+ * Returns false when it is not a number; conflicting numbers are an error. */
+static int add_content_length(const char *v, int64_t *length, bool *unparsable)
 {
-    const char *last = NULL;
-    size_t last_len = 0;
-    *present = false;
-    for (int64_t i = httpc_headers_find(h, "transfer-encoding", 0); i >= 0;
-         i = httpc_headers_find(h, "transfer-encoding", (size_t)i + 1)) {
-        *present = true;
-        const char *v = httpc_headers_value(h, (size_t)i);
-        const char *start = v;
-        for (const char *c = v; *c; c++)
-            if (*c == ',')
-                start = c + 1;
-        while (*start == ' ' || *start == '\t')
-            start++;
-        size_t len = strlen(start);
-        while (len > 0 && (start[len - 1] == ' ' || start[len - 1] == '\t'))
-            len--;
-        if (len > 0 || start == v) {
-            last = start;
-            last_len = len;
+    const char *start = v;
+    for (;;) {
+        while (*v == ' ' || *v == '\t')
+            v++;
+        int64_t n = 0;
+        int digits = 0;
+        while (*v >= '0' && *v <= '9') {
+            if (n > (INT64_MAX - 9) / 10)
+                return hc_fail(HTTPC_E_INVALID_CONTENT_LENGTH, "Content-Length too large");
+            n = n * 10 + (*v++ - '0');
+            digits++;
         }
+        while (*v == ' ' || *v == '\t')
+            v++;
+        if (!digits || (*v && *v != ',')) {
+            /* Not a number: as http.client, the length is unknown and the
+             * body runs to the close. */
+            *unparsable = true;
+            *length = -1;
+            return HTTPC_OK;
+        }
+        if (*length >= 0 && *length != n)
+            return hc_fail(HTTPC_E_INVALID_CONTENT_LENGTH,
+                           "conflicting Content-Length values: %lld and %lld (%.80s)",
+                           (long long)*length, (long long)n, start);
+        *length = n;
+        if (!*v)
+            return HTTPC_OK;
+        v++;
     }
-    return last && last_len == 7 && (strncasecmp(last, "chunked", 7) == 0);
 }
 
-/* Every Content-Length value (comma lists included) must be the same
- * non-negative decimal number. Returns 0 with *out (-1 when absent). */
-static int content_length(const httpc_headers *h, int64_t *out)
+/* The last non-empty coding of a Transfer-Encoding value, if any. */
+static void last_coding(const char *v, const char **last, size_t *last_len)
 {
-    *out = -1;
-    for (int64_t i = httpc_headers_find(h, "content-length", 0); i >= 0;
-         i = httpc_headers_find(h, "content-length", (size_t)i + 1)) {
-        const char *v = httpc_headers_value(h, (size_t)i);
-        for (;;) {
-            while (*v == ' ' || *v == '\t')
-                v++;
-            int64_t n = 0;
-            int digits = 0;
-            while (*v >= '0' && *v <= '9') {
-                if (n > (INT64_MAX - 9) / 10)
-                    return hc_fail(HTTPC_E_INVALID_CONTENT_LENGTH, "Content-Length too large");
-                n = n * 10 + (*v++ - '0');
-                digits++;
-            }
-            while (*v == ' ' || *v == '\t')
-                v++;
-            if (!digits || (*v && *v != ',')) {
-                /* Not a number: as http.client, the length is unknown and
-                 * the body runs to the close. */
-                *out = -1;
-                return HTTPC_OK;
-            }
-            if (*out >= 0 && *out != n)
-                return hc_fail(HTTPC_E_INVALID_CONTENT_LENGTH,
-                               "conflicting Content-Length values: %lld and %lld", (long long)*out,
-                               (long long)n);
-            *out = n;
-            if (!*v)
-                break;
-            v++;
-        }
+    const char *start = v;
+    for (const char *c = v; *c; c++)
+        if (*c == ',')
+            start = c + 1;
+    while (*start == ' ' || *start == '\t')
+        start++;
+    size_t len = strlen(start);
+    while (len > 0 && (start[len - 1] == ' ' || start[len - 1] == '\t'))
+        len--;
+    if (len > 0 || start == v) {
+        *last = start;
+        *last_len = len;
     }
-    return HTTPC_OK;
 }
 
 int hc_body_framing(const httpc_headers *headers, int status, int version, bool is_head,
                     hc_framing *out)
 {
-    bool te_present;
-    out->chunked = last_coding_is_chunked(headers, &te_present);
-    out->will_close = will_close_by_headers(headers, version);
+    /* One pass over the fields; http.client looks at the first Connection,
+     * Keep-Alive and Proxy-Connection values only. */
+    const char *connection = NULL, *proxy_connection = NULL, *coding = NULL;
+    bool keep_alive_header = false, te_present = false, cl_present = false, unparsable = false;
+    size_t coding_len = 0;
+    int64_t length = -1;
+    int cl_error = HTTPC_OK;
+    for (size_t i = 0; i < headers->count; i++) {
+        const hc_field *f = &headers->fields[i];
+        const char *name = headers->text.data + f->name_offset;
+        const char *value = headers->text.data + f->value_offset;
+        size_t len = f->value_offset - f->name_offset - 1;
+        if (name_is(name, len, "connection", 10)) {
+            if (!connection)
+                connection = value;
+        } else if (name_is(name, len, "keep-alive", 10)) {
+            keep_alive_header = true;
+        } else if (name_is(name, len, "content-length", 14)) {
+            cl_present = true;
+            if (!unparsable && !cl_error)
+                cl_error = add_content_length(value, &length, &unparsable);
+        } else if (name_is(name, len, "proxy-connection", 16)) {
+            if (!proxy_connection)
+                proxy_connection = value;
+        } else if (name_is(name, len, "transfer-encoding", 17)) {
+            te_present = true;
+            last_coding(value, &coding, &coding_len);
+        }
+    }
+    out->chunked = coding && coding_len == 7 && strncasecmp(coding, "chunked", 7) == 0;
+    if (version == 11)
+        out->will_close = connection && contains_ci(connection, "close");
+    else
+        out->will_close = !keep_alive_header &&
+                          !(connection && contains_ci(connection, "keep-alive")) &&
+                          !(proxy_connection && contains_ci(proxy_connection, "keep-alive"));
     out->length = -1;
     bool no_body = status == HTTPC_STATUS_NO_CONTENT || status == HTTPC_STATUS_NOT_MODIFIED ||
                    (status >= 100 && status < 200) || is_head;
     if (!te_present) {
-        int rc = content_length(headers, &out->length);
-        if (rc && !no_body)
-            return rc;
-    } else if (httpc_headers_find(headers, "content-length", 0) >= 0) {
+        if (cl_error && !no_body)
+            return cl_error;
+        out->length = cl_error ? -1 : length;
+    } else if (cl_present) {
         /* Both framings at once: trust chunked, never reuse the connection. */
         out->will_close = true;
     }

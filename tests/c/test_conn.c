@@ -175,7 +175,7 @@ Test(conn, idle_connection_closed_by_server_is_replaced)
     script_server_start(&s);
     httpc_conn *conn = connect_to(&s);
     get_ok(conn, "/1", "a");
-    usleep(100000); /* let the FIN arrive */
+    usleep(300000); /* let the FIN arrive and the idle probe apply */
     get_ok(conn, "/2", "b");
     httpc_conn_free(conn);
     script_server_join(&s);
