@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "debug.h"
 #include "httpc.h"
 #include "support.h"
 
@@ -368,4 +369,144 @@ Test(conn, getheader_joins_and_defaults)
     httpc_conn_free(conn);
     script_server_join(&s);
     hc_buf_free(&s.captured);
+}
+
+Test(conn, accessors_and_step_by_step_send)
+{
+    script_server s = {0};
+    script_server_add(&s, REPLY("HTTP/1.0 201 Created\r\nContent-Length: 4\r\n\r\ndone"), 1);
+    script_server_start(&s);
+    httpc_conn *conn = connect_to(&s);
+    cr_assert_str_eq(httpc_conn_host(conn), "127.0.0.1");
+    cr_assert_eq(httpc_conn_port(conn), s.port);
+    cr_assert_eq(httpc_conn_is_https(conn), 0);
+    cr_assert_null(httpc_conn_proxy_response_headers(conn));
+    httpc_conn_set_timeout(conn, 5.0);
+    /* The seeds' putrequest / putheader / endheaders / send style. */
+    cr_assert_eq(
+        httpc_conn_putrequest(conn, "PUT", "/file", HTTPC_SKIP_HOST | HTTPC_SKIP_ACCEPT_ENCODING),
+        HTTPC_OK);
+    cr_assert_eq(httpc_conn_putheader(conn, "Host", "example.org"), HTTPC_OK);
+    cr_assert_eq(httpc_conn_putheader(conn, "Content-Length", "5"), HTTPC_OK);
+    cr_assert_eq(httpc_conn_endheaders(conn, NULL, 0), HTTPC_OK);
+    cr_assert_geq(httpc_conn_fileno(conn), 0);
+    cr_assert_eq(httpc_conn_send(conn, "hello", 5), HTTPC_OK);
+    httpc_response *r = NULL;
+    cr_assert_eq(httpc_conn_getresponse(conn, &r), HTTPC_OK);
+    cr_assert_eq(httpc_response_status(r), 201);
+    cr_assert_eq(httpc_response_version(r), 10);
+    cr_assert(httpc_response_will_close(r));
+    cr_assert_not(httpc_response_chunked(r));
+    cr_assert_eq(httpc_response_length(r), 4);
+    const void *peeked;
+    size_t n;
+    cr_assert_eq(httpc_response_peek(r, &peeked, &n), HTTPC_OK);
+    cr_assert_eq(n, 4);
+    char buf[8];
+    cr_assert_eq(httpc_response_read1(r, buf, 2, &n), HTTPC_OK);
+    cr_assert_eq(n, 2);
+    cr_assert_eq(httpc_response_length(r), 2);
+    cr_assert_eq(httpc_response_readline(r, buf, sizeof buf, &n), HTTPC_OK);
+    cr_assert_eq(n, 2);
+    cr_assert_eq(memcmp(buf, "ne", 2), 0);
+    cr_assert(httpc_response_isclosed(r));
+    cr_assert_eq(httpc_response_fileno(r), -1);
+    httpc_response_free(r);
+    httpc_conn_free(conn);
+    script_server_join(&s);
+    hc_buf_terminate(&s.captured);
+    cr_assert(strstr(s.captured.data, "PUT /file HTTP/1.1\r\nHost: example.org\r\n"
+                                      "Content-Length: 5\r\n\r\nhello") != NULL,
+              "%s", s.captured.data);
+    hc_buf_free(&s.captured);
+}
+
+Test(conn, closing_a_response_early_closes_the_connection)
+{
+    script_server s = {0};
+    script_server_add(&s, REPLY("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789"), 0);
+    script_server_add(&s, REPLY("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), 1);
+    script_server_start(&s);
+    httpc_conn *conn = connect_to(&s);
+    httpc_response *r = NULL;
+    cr_assert_eq(httpc_conn_request(conn, "GET", "/", NULL, NULL, 0, 0), HTTPC_OK);
+    cr_assert_eq(httpc_conn_getresponse(conn, &r), HTTPC_OK);
+    char buf[4];
+    size_t n;
+    cr_assert_eq(httpc_response_read(r, buf, 3, &n), HTTPC_OK);
+    httpc_response_close(r);
+    cr_assert(httpc_response_isclosed(r));
+    cr_assert_eq(httpc_response_read(r, buf, 3, &n), HTTPC_OK);
+    cr_assert_eq(n, 0);
+    httpc_response_free(r);
+    cr_assert_eq(httpc_conn_fileno(conn), -1);
+    get_ok(conn, "/again", "ok"); /* a new connection */
+    httpc_conn_close(conn);
+    httpc_conn_free(conn);
+    script_server_join(&s);
+    hc_buf_free(&s.captured);
+    cr_assert_eq(s.connections, 2);
+}
+
+Test(conn, head_and_bad_arguments)
+{
+    script_server s = {0};
+    script_server_add(&s, REPLY("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"), 1);
+    script_server_start(&s);
+    httpc_conn *conn = connect_to(&s);
+    httpc_response *r = NULL;
+    cr_assert_eq(httpc_conn_request(conn, "HEAD", "/", NULL, NULL, 0, 0), HTTPC_OK);
+    cr_assert_eq(httpc_conn_getresponse(conn, &r), HTTPC_OK);
+    char buf[4];
+    size_t n = 99;
+    cr_assert_eq(httpc_response_read(r, buf, sizeof buf, &n), HTTPC_OK);
+    cr_assert_eq(n, 0);
+    cr_assert_eq(httpc_response_read(NULL, buf, 1, &n), HTTPC_E_INVALID_ARGUMENT);
+    cr_assert_eq(httpc_response_read1(r, NULL, 1, &n), HTTPC_E_INVALID_ARGUMENT);
+    cr_assert_eq(httpc_response_readline(r, buf, 1, NULL), HTTPC_E_INVALID_ARGUMENT);
+    cr_assert_eq(httpc_response_peek(r, NULL, &n), HTTPC_E_INVALID_ARGUMENT);
+    cr_assert_eq(httpc_response_read_all(r, NULL, &n), HTTPC_E_INVALID_ARGUMENT);
+    cr_assert_eq(httpc_response_drain(NULL), HTTPC_E_INVALID_ARGUMENT);
+    httpc_response_free(r);
+    cr_assert_eq(httpc_conn_request(NULL, "GET", "/", NULL, NULL, 0, 0), HTTPC_E_INVALID_ARGUMENT);
+    cr_assert_eq(httpc_conn_putrequest(conn, NULL, "/", 0), HTTPC_E_INVALID_ARGUMENT);
+    cr_assert_eq(httpc_conn_putheader_values(conn, "X", NULL, 1), HTTPC_E_INVALID_ARGUMENT);
+    cr_assert_eq(httpc_conn_send(conn, NULL, 3), HTTPC_E_INVALID_ARGUMENT);
+    cr_assert_eq(httpc_conn_getresponse(conn, NULL), HTTPC_E_INVALID_ARGUMENT);
+    cr_assert_eq(httpc_conn_set_tunnel(conn, NULL, 0, NULL, 0), HTTPC_E_INVALID_ARGUMENT);
+    cr_assert_eq(httpc_conn_connect(NULL), HTTPC_E_INVALID_ARGUMENT);
+    cr_assert_null(httpc_conn_host(NULL));
+    cr_assert_eq(httpc_response_status(NULL), 0);
+    cr_assert_str_eq(httpc_response_reason(NULL), "");
+    cr_assert_eq(httpc_response_isclosed(NULL), 1);
+    cr_assert_str_eq(httpc_response_getheader(NULL, "x", "d"), "d");
+    cr_assert_eq(httpc_headers_count(NULL), 0);
+    cr_assert_null(httpc_headers_name(NULL, 0));
+    cr_assert_null(httpc_headers_value(NULL, 0));
+    cr_assert_eq(httpc_headers_find(NULL, "x", 0), -1);
+    httpc_conn_free(conn);
+    script_server_join(&s);
+    hc_buf_free(&s.captured);
+}
+
+static char repr_out[512];
+static void collect_repr(void *userdata, const char *line)
+{
+    (void)userdata;
+    snprintf(repr_out, sizeof repr_out, "%s", line);
+}
+
+Test(conn, debug_repr_escapes)
+{
+    hc_buf out = {0};
+    cr_assert_eq(hc_repr(&out, "a\\'\"\x01\xe9\t", 7, 1), 0);
+    hc_buf_terminate(&out);
+    cr_assert_str_eq(out.data, "b'a\\\\\\'\"\\x01\\xe9\\t'");
+    out.len = 0;
+    cr_assert_eq(hc_repr(&out, "caf\xe9 \x85", 6, 0), 0);
+    hc_buf_terminate(&out);
+    cr_assert_str_eq(out.data, "'caf\xc3\xa9 \\x85'");
+    hc_debug_repr(collect_repr, NULL, &out, "send:", "x", 1, 1);
+    cr_assert_str_eq(repr_out, "send: b'x'");
+    hc_buf_free(&out);
 }
