@@ -510,3 +510,137 @@ Test(conn, debug_repr_escapes)
     cr_assert_str_eq(repr_out, "send: b'x'");
     hc_buf_free(&out);
 }
+
+Test(conn, source_address_is_bound)
+{
+    script_server s = {0};
+    script_server_add(&s, REPLY("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), 1);
+    script_server_start(&s);
+    httpc_conn_options opts = HTTPC_CONN_OPTIONS_INIT;
+    opts.source_host = "127.0.0.1";
+    httpc_conn *conn = NULL;
+    cr_assert_eq(httpc_conn_new(&conn, "localhost", s.port, &opts), HTTPC_OK);
+    get_ok(conn, "/", "ok");
+    httpc_conn_free(conn);
+    script_server_join(&s);
+    hc_buf_free(&s.captured);
+    opts.source_host = "no-such-source.invalid";
+    cr_assert_eq(httpc_conn_new(&conn, "127.0.0.1", s.port, &opts), HTTPC_OK);
+    cr_assert_eq(httpc_conn_connect(conn), HTTPC_E_RESOLVE);
+    httpc_conn_free(conn);
+}
+
+static int64_t failing_reader(void *userdata, void *buf, size_t cap)
+{
+    (void)buf, (void)cap;
+    return *(int *)userdata;
+}
+
+static int failing_chunks(void *userdata, const void **data, size_t *len)
+{
+    (void)data, (void)len;
+    return *(int *)userdata;
+}
+
+Test(conn, body_sources_that_fail)
+{
+    script_server s = {0};
+    script_server_add(&s, REPLY("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"), 1);
+    script_server_start(&s);
+    httpc_conn *conn = connect_to(&s);
+    int result = -1;
+    httpc_body reader = {.kind = HTTPC_BODY_READER, .read_fn = failing_reader, .userdata = &result};
+    cr_assert_eq(httpc_conn_request(conn, "POST", "/", &reader, NULL, 0, 0), HTTPC_E_OS);
+    result = HTTPC_E_TIMEOUT;
+    cr_assert_eq(httpc_conn_request(conn, "POST", "/", &reader, NULL, 0, 0), HTTPC_E_TIMEOUT);
+    httpc_body chunks = {
+        .kind = HTTPC_BODY_CHUNKS, .chunk_fn = failing_chunks, .userdata = &result};
+    cr_assert_eq(httpc_conn_request(conn, "POST", "/", &chunks, NULL, 0, 0), HTTPC_E_TIMEOUT);
+    result = -7;
+    cr_assert_eq(httpc_conn_request(conn, "POST", "/", &chunks, NULL, 0, 0), HTTPC_E_OS);
+    httpc_body bad_fd = {.kind = HTTPC_BODY_FD, .fd = -1};
+    cr_assert_eq(httpc_conn_request(conn, "POST", "/", &bad_fd, NULL, 0, 0), HTTPC_E_OS);
+    cr_assert_eq(httpc_last_error_errno(), EBADF);
+    /* After every failure the connection is idle and usable. */
+    get_ok(conn, "/", "ok");
+    httpc_conn_free(conn);
+    script_server_join(&s);
+    hc_buf_free(&s.captured);
+}
+
+static void ignore_debug(void *userdata, const char *line)
+{
+    (void)userdata, (void)line;
+}
+
+Test(conn, chunked_body_cut_short_for_every_reader)
+{
+    static const char reply[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                "3\r\nabc\r\n5\r\nhe";
+    /* read, read1, readline, peek: each reports IncompleteRead. */
+    for (int way = 0; way < 4; way++) {
+        script_server s = {0};
+        script_server_add(&s, REPLY(reply), 1);
+        script_server_start(&s);
+        httpc_conn_options opts = HTTPC_CONN_OPTIONS_INIT;
+        opts.timeout = 5;
+        opts.debuglevel = 1;
+        opts.debug_fn = ignore_debug;
+        httpc_conn *conn = NULL;
+        cr_assert_eq(httpc_conn_new(&conn, "127.0.0.1", s.port, &opts), HTTPC_OK);
+        httpc_response *r = NULL;
+        httpc_body chunked = {.kind = HTTPC_BODY_BYTES, .data = "data", .len = 4};
+        cr_assert_eq(httpc_conn_request(conn, "POST", "/", &chunked, NULL, 0, HTTPC_ENCODE_CHUNKED),
+                     HTTPC_OK);
+        cr_assert_eq(httpc_conn_getresponse(conn, &r), HTTPC_OK);
+        char buf[64];
+        size_t n;
+        const void *peeked;
+        int rc = HTTPC_OK;
+        for (int i = 0; i < 10 && rc == HTTPC_OK; i++) {
+            if (way == 0)
+                rc = httpc_response_read(r, buf, sizeof buf, &n);
+            else if (way == 1)
+                rc = httpc_response_read1(r, buf, sizeof buf, &n);
+            else if (way == 2)
+                rc = httpc_response_readline(r, buf, sizeof buf, &n);
+            else {
+                rc = httpc_response_peek(r, &peeked, &n);
+                if (rc == HTTPC_OK && n > 0)
+                    rc = httpc_response_read(r, buf, n, &n);
+            }
+        }
+        cr_assert_eq(rc, HTTPC_E_INCOMPLETE_READ, "way %d gave %s", way, httpc_error_name(rc));
+        httpc_response_free(r);
+        httpc_conn_free(conn);
+        script_server_join(&s);
+        hc_buf_free(&s.captured);
+    }
+}
+
+Test(conn, large_chunks_read_straight_into_the_caller_buffer)
+{
+    static char reply[40000];
+    int n = snprintf(reply, sizeof reply,
+                     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n", 30000);
+    memset(reply + n, 'z', 30000);
+    memcpy(reply + n + 30000, "\r\n0\r\n\r\n", 7);
+    script_server s = {0};
+    script_server_add(&s, reply, (size_t)n + 30007, 1);
+    script_server_start(&s);
+    httpc_conn *conn = connect_to(&s);
+    httpc_response *r = NULL;
+    cr_assert_eq(httpc_conn_request(conn, "GET", "/", NULL, NULL, 0, 0), HTTPC_OK);
+    cr_assert_eq(httpc_conn_getresponse(conn, &r), HTTPC_OK);
+    static char body[65536];
+    size_t total = 0, got;
+    do {
+        cr_assert_eq(httpc_response_read1(r, body + total, sizeof body - total, &got), HTTPC_OK);
+        total += got;
+    } while (got > 0);
+    cr_assert_eq(total, 30000);
+    httpc_response_free(r);
+    httpc_conn_free(conn);
+    script_server_join(&s);
+    hc_buf_free(&s.captured);
+}
