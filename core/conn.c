@@ -1101,7 +1101,10 @@ int64_t httpc_response_length(const httpc_response *r)
     return r && !r->framing.chunked ? r->framing.length : -1;
 }
 
-int httpc_response_read(httpc_response *r, void *buf, size_t cap, size_t *out_n)
+/* The common start of the read calls: argument checks, and a HEAD
+ * response, which has no body, ends at once. Returns HC_DONE when the read
+ * is over, HC_NEED_MORE to go on, or a code. */
+static int read_prologue(httpc_response *r, const void *buf, size_t cap, size_t *out_n)
 {
     hc_err_clear();
     if (out_n)
@@ -1110,22 +1113,24 @@ int httpc_response_read(httpc_response *r, void *buf, size_t cap, size_t *out_n)
         return hc_fail(HTTPC_E_INVALID_ARGUMENT, "response, buf and out_n must not be NULL");
     if (r->is_head) {
         response_release(r, true);
-        return HTTPC_OK;
+        return HC_DONE;
     }
+    return HC_NEED_MORE;
+}
+
+int httpc_response_read(httpc_response *r, void *buf, size_t cap, size_t *out_n)
+{
+    int rc = read_prologue(r, buf, cap, out_n);
+    if (rc != HC_NEED_MORE)
+        return rc == HC_DONE ? HTTPC_OK : rc;
     return read_fill(r, buf, cap, out_n);
 }
 
 int httpc_response_read1(httpc_response *r, void *buf, size_t cap, size_t *out_n)
 {
-    hc_err_clear();
-    if (out_n)
-        *out_n = 0;
-    if (!r || !out_n || (cap && !buf))
-        return hc_fail(HTTPC_E_INVALID_ARGUMENT, "response, buf and out_n must not be NULL");
-    if (r->is_head) {
-        response_release(r, true);
-        return HTTPC_OK;
-    }
+    int rc = read_prologue(r, buf, cap, out_n);
+    if (rc != HC_NEED_MORE)
+        return rc == HC_DONE ? HTTPC_OK : rc;
     int64_t n = read_some(r, buf, cap);
     if (n < 0)
         return n == HTTPC_E_INCOMPLETE_READ ? hc_fail_incomplete(0, -1) : (int)n;
@@ -1187,15 +1192,9 @@ int httpc_response_read_all(httpc_response *r, char **out_data, size_t *out_len)
 
 int httpc_response_readline(httpc_response *r, void *buf, size_t cap, size_t *out_n)
 {
-    hc_err_clear();
-    if (out_n)
-        *out_n = 0;
-    if (!r || !out_n || (cap && !buf))
-        return hc_fail(HTTPC_E_INVALID_ARGUMENT, "response, buf and out_n must not be NULL");
-    if (r->is_head) {
-        response_release(r, true);
-        return HTTPC_OK;
-    }
+    int prologue = read_prologue(r, buf, cap, out_n);
+    if (prologue != HC_NEED_MORE)
+        return prologue == HC_DONE ? HTTPC_OK : prologue;
     char *dst = buf;
     size_t total = 0;
     while (total < cap) {

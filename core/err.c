@@ -39,35 +39,38 @@ static void format_message(thread_error *e, int code, const char *fmt, va_list a
         snprintf(e->message, sizeof e->message, "%s", httpc_strerror(code));
 }
 
-int hc_fail(int code, const char *fmt, ...)
+/* Resets the record to `code` with a formatted message. */
+static thread_error *vfail(int code, const char *fmt, va_list ap)
 {
     thread_error *e = reset(code);
+    format_message(e, code, fmt, ap);
+    return e;
+}
+
+int hc_fail(int code, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    format_message(e, code, fmt, ap);
+    vfail(code, fmt, ap);
     va_end(ap);
     return code;
 }
 
 int hc_fail_os(int code, int os_errno, const char *fmt, ...)
 {
-    thread_error *e = reset(code);
     va_list ap;
     va_start(ap, fmt);
-    format_message(e, code, fmt, ap);
+    vfail(code, fmt, ap)->info.os_errno = os_errno;
     va_end(ap);
-    e->info.os_errno = os_errno;
     return code;
 }
 
 int hc_fail_tls(int code, int tls_error, const char *fmt, ...)
 {
-    thread_error *e = reset(code);
     va_list ap;
     va_start(ap, fmt);
-    format_message(e, code, fmt, ap);
+    vfail(code, fmt, ap)->info.tls_error = tls_error;
     va_end(ap);
-    e->info.tls_error = tls_error;
     return code;
 }
 
