@@ -9,9 +9,7 @@ httpc, so both clients are run by one piece of code.
 import concurrent.futures
 import importlib.util
 import os
-import subprocess
 import sys
-import tempfile
 import types
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -45,30 +43,7 @@ def run(driver, path):
     """Serve the vector, drive the client; return (vector, outcome, request
     bytes, port)."""
     v = V.parse_vector(path)
-    with tempfile.TemporaryDirectory(prefix="vec-") as tmp:
-        cap = os.path.join(tmp, "request.bin")
-        proc = subprocess.Popen(
-            [sys.executable, os.path.join(SUPPORT, "vector_server.py"), path,
-             "--capture", cap],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            port = int(proc.stdout.readline())
-            out = driver.run_client(v, port)
-            try:
-                proc.wait(timeout=0.5 if out["error"] else 2.0)
-            except subprocess.TimeoutExpired:
-                pass
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait()
-            proc.stdout.close()
-            proc.stderr.close()
-        try:
-            with open(cap, "rb") as f:
-                request = f.read()
-        except FileNotFoundError:
-            request = b""
+    out, request, port = V.serve_and_run(path, v, driver.run_client)
     return v, out, request, port
 
 

@@ -17,16 +17,13 @@ import concurrent.futures
 import http.client
 import os
 import socket
-import subprocess
 import sys
-import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import vectors as V  # noqa: E402
 
-SERVER = os.path.join(HERE, "vector_server.py")
 
 
 def error_name(exc):
@@ -163,38 +160,12 @@ def run_vector(path, verbose=False):
         v = V.parse_vector(path)
     except ValueError as e:
         return False, "FAIL %s: parse error: %s" % (name, e)
-    with tempfile.TemporaryDirectory(prefix="vec-") as tmp:
-        cap = os.path.join(tmp, "request.bin")
-        proc = subprocess.Popen(
-            [sys.executable, SERVER, path, "--capture", cap],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        try:
-            line = proc.stdout.readline()
-            if not line.strip():
-                err = proc.stderr.read().decode(errors="replace")
-                return False, "FAIL %s: server did not start: %s" % (
-                    name, err.strip()[-300:])
-            port = int(line)
-            t0 = time.monotonic()
-            out = run_client(v, port)
-            elapsed = time.monotonic() - t0
-            # The server writes the capture before replying; give it a
-            # moment to finish (it exits after the connection), then stop.
-            try:
-                proc.wait(timeout=0.5 if out["error"] else 2.0)
-            except subprocess.TimeoutExpired:
-                pass
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait()
-            proc.stdout.close()
-            proc.stderr.close()
-        try:
-            with open(cap, "rb") as f:
-                request = f.read()
-        except FileNotFoundError:
-            request = b""
+    t0 = time.monotonic()
+    try:
+        out, request, port = V.serve_and_run(path, v, run_client)
+    except RuntimeError as e:
+        return False, "FAIL %s: %s" % (name, e)
+    elapsed = time.monotonic() - t0
     if "deviation" in v:
         return True, "ok   %s [deviation; cpython: %s]" % (name, summary(out))
     bad = compare(v, out, request, port)

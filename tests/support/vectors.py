@@ -188,3 +188,42 @@ def vector_files(directory=None):
     directory = os.path.normpath(directory)
     return sorted(os.path.join(directory, f) for f in os.listdir(directory)
                   if f.endswith(".vec"))
+
+
+def serve_and_run(path, vector, run_client):
+    """Starts vector_server.py for the vector at *path*, calls
+    ``run_client(vector, port)`` and returns ``(outcome, request_bytes,
+    port)``. The server writes the captured request before it replies and
+    stops by itself; it is killed if it is still there after a short grace.
+    Raises RuntimeError when the server does not start."""
+    import subprocess
+    import sys
+    import tempfile
+    server = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vector_server.py")
+    with tempfile.TemporaryDirectory(prefix="vec-") as tmp:
+        cap = os.path.join(tmp, "request.bin")
+        proc = subprocess.Popen([sys.executable, server, path, "--capture", cap],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            line = proc.stdout.readline()
+            if not line.strip():
+                err = proc.stderr.read().decode(errors="replace")
+                raise RuntimeError("server did not start: %s" % err.strip()[-300:])
+            port = int(line)
+            out = run_client(vector, port)
+            try:
+                proc.wait(timeout=0.5 if out.get("error") else 2.0)
+            except subprocess.TimeoutExpired:
+                pass
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()
+            proc.stdout.close()
+            proc.stderr.close()
+        try:
+            with open(cap, "rb") as f:
+                request = f.read()
+        except FileNotFoundError:
+            request = b""
+    return out, request, port
