@@ -19,18 +19,26 @@ enum { STREAM_INITIAL_CAP = 65536, DIRECT_READ_MIN = 4096, IDLE_PROBE_MS = 100 }
 /* Streams                                                             */
 /* ------------------------------------------------------------------ */
 
-static int stream_new(hc_stream **out, hc_transport *transport)
+/* A stream for a new socket; the input buffer of the previous one is reused
+ * when the connection kept it. */
+static int stream_new(httpc_conn *conn, hc_stream **out, hc_transport *transport)
 {
     hc_stream *s = calloc(1, sizeof *s);
-    char *in = malloc(STREAM_INITIAL_CAP);
-    if (!s || !in) {
+    if (!s)
+        return hc_fail(HTTPC_E_NOMEM, NULL);
+    if (conn->spare_in) {
+        s->in = conn->spare_in;
+        s->cap = conn->spare_cap;
+        conn->spare_in = NULL;
+    } else {
+        s->in = malloc(STREAM_INITIAL_CAP);
+        s->cap = STREAM_INITIAL_CAP;
+    }
+    if (!s->in) {
         free(s);
-        free(in);
         return hc_fail(HTTPC_E_NOMEM, NULL);
     }
     s->transport = transport;
-    s->in = in;
-    s->cap = STREAM_INITIAL_CAP;
     *out = s;
     return HTTPC_OK;
 }
@@ -97,7 +105,15 @@ static void live_unlink(httpc_response *r)
 
 static void conn_drop_stream(httpc_conn *conn)
 {
-    stream_free(conn->stream);
+    hc_stream *s = conn->stream;
+    if (s && !conn->spare_in) {
+        /* Keep the buffer for the next connection: reconnecting then
+         * allocates only the small stream and transport records. */
+        conn->spare_in = s->in;
+        conn->spare_cap = s->cap;
+        s->in = NULL;
+    }
+    stream_free(s);
     conn->stream = NULL;
 }
 
@@ -354,40 +370,29 @@ static int conn_open(httpc_conn *conn)
         return rc;
     }
     hc_stream *s = NULL;
-    rc = stream_new(&s, tcp);
+    rc = stream_new(conn, &s, tcp);
     if (rc) {
         tcp->ops->destroy(tcp);
         return rc;
     }
-    if (conn->tunnel_host) {
+    if (conn->tunnel_host)
         rc = do_tunnel(conn, s, deadline);
-        if (rc) {
-            stream_free(s);
-            return rc;
+    if (!rc && conn->https) {
+        /* TLS takes over the socket (after the proxy's answer, if any). */
+        if (s->start != s->end)
+            rc = hc_fail(HTTPC_E_TUNNEL_FAILED, "proxy sent data after its answer to CONNECT");
+        hc_transport *tls = NULL;
+        if (!rc)
+            rc = hc_tls_transport_new(&tls, fd, conn->tls, conn_target_name(conn),
+                                      &conn->tls_session, deadline);
+        if (!rc) {
+            hc_tcp_transport_release(s->transport);
+            s->transport = tls;
         }
     }
-    if (conn->https) {
-        /* TLS takes over the socket; the TCP wrapper is dropped without
-         * closing it. */
-        int tls_fd = dup(fd);
-        if (tls_fd < 0) {
-            stream_free(s);
-            return hc_fail_os(HTTPC_E_OS, errno, "dup: %s", strerror(errno));
-        }
+    if (rc) {
         stream_free(s);
-        s = NULL;
-        hc_transport *tls = NULL;
-        rc = hc_tls_transport_new(&tls, tls_fd, conn->tls, conn_target_name(conn),
-                                  &conn->tls_session, deadline);
-        if (rc) {
-            close(tls_fd);
-            return rc;
-        }
-        rc = stream_new(&s, tls);
-        if (rc) {
-            tls->ops->destroy(tls);
-            return rc;
-        }
+        return rc;
     }
     conn->stream = s;
     return HTTPC_OK;
@@ -677,6 +682,7 @@ void httpc_conn_free(httpc_conn *conn)
     hc_buf_free(&conn->out);
     hc_buf_free(&conn->scratch);
     hc_buf_free(&conn->host_line);
+    free(conn->spare_in);
     hc_buf_free(&conn->body_block);
     if (conn->tls_session)
         hc_tls_session_free(conn->tls_session);

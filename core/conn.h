@@ -36,7 +36,9 @@ struct httpc_conn {
     httpc_headers proxy_headers;
     bool proxy_headers_valid;
 
-    hc_stream *stream;  /* NULL when not connected */
+    hc_stream *stream; /* NULL when not connected */
+    char *spare_in;    /* input buffer kept from the last stream */
+    size_t spare_cap;
     int64_t idle_since; /* when the last keep-alive response ended (ms) */
     int state;
     hc_buf method;

@@ -50,6 +50,8 @@ int hc_tcp_connect(int *out_fd, const char *host, int port, const char *source_h
                    int source_port, hc_deadline deadline);
 /* Wraps a connected socket; the transport owns fd from then on. */
 int hc_tcp_transport_new(hc_transport **out, int fd);
+/* Frees the wrapper but leaves its socket open (TLS takes it over). */
+void hc_tcp_transport_release(hc_transport *t);
 
 /* Wraps a connected socket in TLS and performs the handshake with SNI and
  * (when the context checks hostnames) verification of server_name. On

@@ -259,6 +259,11 @@ static void tcp_destroy(hc_transport *t)
     free(tcp);
 }
 
+void hc_tcp_transport_release(hc_transport *t)
+{
+    free(t);
+}
+
 static const hc_transport_ops tcp_ops = {tcp_read, tcp_writev, tcp_is_alive, tcp_fileno,
                                          tcp_destroy};
 
