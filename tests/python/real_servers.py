@@ -77,6 +77,31 @@ class Nginx(unittest.TestCase):
         with self.assertRaises(TimeoutError):
             r.read()
 
+    def test_debuglevel_prints_like_http_client(self):
+        import contextlib
+        import io
+        outputs = []
+        for mod in (http.client, httpc):
+            buf = io.StringIO()
+            c = mod.HTTPConnection("127.0.0.1", HTTP)
+            c.set_debuglevel(1)
+            with contextlib.redirect_stdout(buf):
+                c.request("GET", "/small")
+                r = c.getresponse()
+                r.read()
+            c.close()
+            # Keep the lines that do not depend on the server's clock.
+            outputs.append([line for line in buf.getvalue().splitlines()
+                            if not line.startswith(("header: Date", "header: Last-Modified",
+                                                    "header: ETag"))])
+        self.assertEqual(outputs[0], outputs[1])
+        self.assertTrue(outputs[1][0].startswith("send: b'GET /small HTTP/1.1"))
+
+    def test_source_address(self):
+        c = self.conn(source_address=("127.0.0.1", 0))
+        c.request("GET", "/small")
+        self.assertEqual(len(c.getresponse().read()), 100)
+
     def test_refused(self):
         with self.assertRaises(ConnectionRefusedError):
             httpc.HTTPConnection("127.0.0.1", 1).request("GET", "/")
@@ -128,6 +153,22 @@ class Https(unittest.TestCase):
         r = c.getresponse()
         self.assertEqual((r.status, len(r.read())), (200, 100))
         self.assertIsNotNone(c.get_proxy_response_headers())
+
+    @unittest.skipUnless(E.get("HTTPC_TEST_PROXY_AUTH_PORT"), "no tinyproxy with auth")
+    def test_tunnel_needs_auth(self):
+        c = httpc.HTTPConnection("127.0.0.1", int(E["HTTPC_TEST_PROXY_AUTH_PORT"]))
+        c.set_tunnel("127.0.0.1", HTTP)
+        with self.assertRaises(OSError) as cm:
+            c.request("GET", "/small")
+        self.assertIn("Tunnel connection failed: 407", str(cm.exception))
+        import base64
+        token = base64.b64encode(("%s:%s" % (E["HTTPC_TEST_PROXY_USER"],
+                                             E["HTTPC_TEST_PROXY_PASS"])).encode()).decode()
+        c = httpc.HTTPConnection("127.0.0.1", int(E["HTTPC_TEST_PROXY_AUTH_PORT"]))
+        c.set_tunnel("127.0.0.1", HTTP, headers={"Proxy-Authorization": "Basic " + token})
+        c.request("GET", "/small")
+        self.assertEqual(c.getresponse().status, 200)
+        c.close()
 
 
 if __name__ == "__main__":
