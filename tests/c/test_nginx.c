@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "httpc.h"
 
@@ -98,5 +99,30 @@ Test(nginx, head_post_put_404)
     httpc_response_free(r);
     cr_assert_eq(exchange(conn, "GET", "/no/such/file", NULL, (size_t)-1), 404);
     cr_assert_eq(exchange(conn, "GET", "/chunked", NULL, (size_t)-1), 200);
+    httpc_conn_free(conn);
+}
+
+Test(nginx, large_uploads_from_memory_and_file)
+{
+    httpc_conn *conn = open_nginx();
+    size_t size = 8 * 1024 * 1024;
+    char *data = malloc(size);
+    for (size_t i = 0; i < size; i++)
+        data[i] = (char)(i % 256);
+    httpc_body body = {.kind = HTTPC_BODY_BYTES, .data = data, .len = size};
+    int status = exchange(conn, "PUT", "/upload/c-big.bin", &body, (size_t)-1);
+    cr_assert(status == 201 || status == 204, "PUT gave %d", status);
+    cr_assert_eq(exchange(conn, "GET", "/upload/c-big.bin", NULL, size), 200);
+    /* The same bytes streamed from a file, chunked. */
+    char path[] = "/tmp/httpc-upload-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_eq(write(fd, data, size), (ssize_t)size);
+    lseek(fd, 0, SEEK_SET);
+    httpc_body file = {.kind = HTTPC_BODY_FD, .fd = fd};
+    status = exchange(conn, "PUT", "/upload/c-big2.bin", &file, (size_t)-1);
+    cr_assert(status == 201 || status == 204 || status == 411, "PUT gave %d", status);
+    close(fd);
+    unlink(path);
+    free(data);
     httpc_conn_free(conn);
 }
