@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "debug.h"
 #include "httpc.h"
@@ -643,4 +646,27 @@ Test(conn, large_chunks_read_straight_into_the_caller_buffer)
     httpc_conn_free(conn);
     script_server_join(&s);
     hc_buf_free(&s.captured);
+}
+
+Test(conn, send_times_out_when_the_server_does_not_read)
+{
+    /* A listener whose connection is accepted by the kernel but never read. */
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    cr_assert_eq(bind(listener, (struct sockaddr *)&addr, sizeof addr), 0);
+    cr_assert_eq(listen(listener, 1), 0);
+    socklen_t len = sizeof addr;
+    getsockname(listener, (struct sockaddr *)&addr, &len);
+    httpc_conn_options opts = HTTPC_CONN_OPTIONS_INIT;
+    opts.timeout = 0.3;
+    httpc_conn *conn = NULL;
+    cr_assert_eq(httpc_conn_new(&conn, "127.0.0.1", ntohs(addr.sin_port), &opts), HTTPC_OK);
+    size_t size = 64 * 1024 * 1024;
+    char *data = calloc(1, size);
+    httpc_body body = {.kind = HTTPC_BODY_BYTES, .data = data, .len = size};
+    cr_assert_eq(httpc_conn_request(conn, "PUT", "/", &body, NULL, 0, 0), HTTPC_E_TIMEOUT);
+    cr_assert_eq(httpc_conn_fileno(conn), -1); /* the failed connection was closed */
+    free(data);
+    httpc_conn_free(conn);
+    close(listener);
 }
