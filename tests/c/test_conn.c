@@ -670,3 +670,30 @@ Test(conn, send_times_out_when_the_server_does_not_read)
     httpc_conn_free(conn);
     close(listener);
 }
+
+Test(tls_context, null_and_bad_arguments)
+{
+    cr_assert_eq(httpc_tls_context_new(NULL), HTTPC_E_INVALID_ARGUMENT);
+    cr_assert_eq(httpc_tls_context_load_verify_file(NULL, "x"), HTTPC_E_INVALID_ARGUMENT);
+    cr_assert_eq(httpc_tls_context_load_verify_dir(NULL, "x"), HTTPC_E_INVALID_ARGUMENT);
+    cr_assert_eq(httpc_tls_context_load_verify_pem(NULL, "x", 1), HTTPC_E_INVALID_ARGUMENT);
+    cr_assert_eq(httpc_tls_context_load_cert_chain(NULL, "x", NULL), HTTPC_E_INVALID_ARGUMENT);
+    cr_assert_eq(httpc_tls_context_set_verify_mode(NULL, HTTPC_CERT_NONE),
+                 HTTPC_E_INVALID_ARGUMENT);
+    cr_assert_eq(httpc_tls_context_set_check_hostname(NULL, 0), HTTPC_E_INVALID_ARGUMENT);
+    cr_assert_eq(httpc_tls_context_set_insecure(NULL), HTTPC_E_INVALID_ARGUMENT);
+    cr_assert_eq(httpc_tls_context_set_min_version(NULL, HTTPC_TLS_VERSION_1_2),
+                 HTTPC_E_INVALID_ARGUMENT);
+    httpc_tls_context *ctx = NULL;
+    cr_assert_eq(httpc_tls_context_new_empty(&ctx), HTTPC_OK);
+    cr_assert_eq(httpc_tls_context_load_verify_pem(ctx, "", 0), HTTPC_E_INVALID_ARGUMENT);
+    cr_assert_eq(httpc_tls_context_load_verify_dir(ctx, "/nonexistent/dir"), HTTPC_E_TLS);
+    cr_assert(strstr(httpc_last_error_message(), "/nonexistent/dir") != NULL);
+    cr_assert_eq(httpc_tls_context_load_cert_chain(ctx, "/nonexistent/cert.pem", NULL),
+                 HTTPC_E_TLS);
+    cr_assert_eq(httpc_tls_context_set_min_version(ctx, HTTPC_TLS_VERSION_1_3), HTTPC_OK);
+    cr_assert_eq(httpc_tls_context_min_version(ctx), HTTPC_TLS_VERSION_1_3);
+    cr_assert_eq(httpc_tls_context_set_min_version(ctx, HTTPC_TLS_VERSION_1_2), HTTPC_OK);
+    cr_assert_eq(httpc_tls_context_set_min_version(ctx, 0x0301), HTTPC_E_INVALID_ARGUMENT);
+    httpc_tls_context_free(ctx);
+}
