@@ -697,3 +697,64 @@ Test(tls_context, null_and_bad_arguments)
     cr_assert_eq(httpc_tls_context_set_min_version(ctx, 0x0301), HTTPC_E_INVALID_ARGUMENT);
     httpc_tls_context_free(ctx);
 }
+
+/* Reads a whole body through peek + read, returning the last code. */
+static int read_by_peeking(httpc_response *r, size_t *total)
+{
+    *total = 0;
+    for (;;) {
+        const void *data;
+        size_t n, got;
+        int rc = httpc_response_peek(r, &data, &n);
+        if (rc || n == 0)
+            return rc;
+        char buf[64];
+        rc = httpc_response_read(r, buf, n < sizeof buf ? n : sizeof buf, &got);
+        if (rc)
+            return rc;
+        *total += got;
+    }
+}
+
+Test(conn, peek_follows_every_framing)
+{
+    static const struct {
+        const char *reply;
+        int want_rc;
+        size_t want_total;
+    } cases[] = {
+        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n", 0, 4},
+        {"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabcEXTRA", 0, 3},
+        {"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", 0, 0},
+        {"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc", 0, 3},
+        {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", HTTPC_E_INVALID_CHUNK, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        script_server s = {0};
+        script_server_add(&s, cases[i].reply, strlen(cases[i].reply), 1);
+        script_server_start(&s);
+        httpc_conn *conn = connect_to(&s);
+        httpc_response *r = NULL;
+        cr_assert_eq(httpc_conn_request(conn, "GET", "/", NULL, NULL, 0, 0), HTTPC_OK);
+        cr_assert_eq(httpc_conn_getresponse(conn, &r), HTTPC_OK);
+        size_t total;
+        cr_assert_eq(read_by_peeking(r, &total), cases[i].want_rc, "case %zu", i);
+        cr_assert_eq(total, cases[i].want_total, "case %zu", i);
+        cr_assert(httpc_response_isclosed(r), "case %zu", i);
+        httpc_response_free(r);
+        cr_assert_eq(httpc_conn_endheaders(NULL, NULL, 0), HTTPC_E_INVALID_ARGUMENT);
+        httpc_conn_free(conn);
+        script_server_join(&s);
+        hc_buf_free(&s.captured);
+    }
+}
+
+Test(conn, endheaders_rejects_a_body_without_data)
+{
+    httpc_conn *conn = NULL;
+    cr_assert_eq(httpc_conn_new(&conn, "127.0.0.1", 9, NULL), HTTPC_OK);
+    cr_assert_eq(httpc_conn_putrequest(conn, "POST", "/", 0), HTTPC_OK);
+    httpc_body bad = {.kind = HTTPC_BODY_BYTES, .data = NULL, .len = 3};
+    cr_assert_eq(httpc_conn_endheaders(conn, &bad, 0), HTTPC_E_INVALID_ARGUMENT);
+    httpc_conn_free(conn);
+}
