@@ -414,6 +414,7 @@ static int conn_ensure_open(httpc_conn *conn)
 
 static void conn_reset_after_failure(httpc_conn *conn)
 {
+    conn->send_failed = false;
     if (conn->current)
         response_release(conn->current, false);
     conn_drop_stream(conn);
@@ -429,6 +430,14 @@ static int conn_write(httpc_conn *conn, const struct iovec *iov, int iovcnt)
     int rc = conn_open(conn);
     if (!rc)
         rc = stream_write(conn->stream, iov, iovcnt, conn->opts.timeout);
+    if ((rc == HTTPC_E_BROKEN_PIPE || rc == HTTPC_E_CONNECTION_RESET) && conn->stream &&
+        conn->state == HC_STATE_REQ_SENT) {
+        /* The server stopped reading, perhaps after answering early (413,
+         * 401, ...): as in http.client, getresponse can still read that
+         * answer. A new request starts on a new connection. */
+        conn->send_failed = true;
+        return rc;
+    }
     if (rc)
         conn_reset_after_failure(conn);
     return rc;
@@ -737,6 +746,7 @@ void httpc_conn_close(httpc_conn *conn)
     if (!conn)
         return;
     conn->state = HC_STATE_IDLE;
+    conn->send_failed = false;
     if (conn->current)
         response_release(conn->current, false);
     conn->current = NULL;
@@ -817,6 +827,8 @@ int httpc_conn_putrequest(httpc_conn *conn, const char *method, const char *url,
         return hc_fail(HTTPC_E_INVALID_ARGUMENT, "conn, method and url must not be NULL");
     if (conn->current && !conn->current->stream)
         conn->current = NULL;
+    if (conn->send_failed)
+        httpc_conn_close(conn);
     if (conn->state != HC_STATE_IDLE)
         return hc_fail(HTTPC_E_CANNOT_SEND_REQUEST, "CannotSendRequest: %s",
                        conn->state == HC_STATE_REQ_STARTED ? "Request-started" : "Request-sent");
@@ -1012,6 +1024,7 @@ int httpc_conn_getresponse(httpc_conn *conn, httpc_response **out)
                                                              : "Request-sent");
     if (!conn->stream)
         return hc_fail(HTTPC_E_NOT_CONNECTED, NULL);
+    conn->send_failed = false;
     httpc_response *r = conn->spare;
     conn->spare = NULL;
     if (!r) {

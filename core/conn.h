@@ -41,6 +41,7 @@ struct httpc_conn {
     size_t spare_cap;
     int64_t idle_since; /* when the last keep-alive response ended (ms) */
     int state;
+    bool send_failed; /* a request write failed; its early answer may be readable */
     hc_buf method;
     hc_buf out;              /* the request head being built */
     hc_buf host_line;        /* the Host line for relative URLs, built once */

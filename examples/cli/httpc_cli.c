@@ -623,7 +623,10 @@ static int exchange(const cli_options *o, httpc_conn *conn, const parsed_url *ur
 
     int rc = httpc_conn_request(conn, method, target, rb->has_body ? &rb->body : NULL, headers,
                                 n_headers, flags);
-    if (rc)
+    /* A server that stops reading an upload may have answered already
+     * (413, 401, ...): show that answer rather than the broken pipe. */
+    if (rc && !httpc_error_is(rc, HTTPC_E_BROKEN_PIPE) &&
+        !httpc_error_is(rc, HTTPC_E_CONNECTION_RESET))
         return library_failure(rc);
     httpc_response *resp = NULL;
     rc = httpc_conn_getresponse(conn, &resp);

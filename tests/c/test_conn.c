@@ -758,3 +758,63 @@ Test(conn, endheaders_rejects_a_body_without_data)
     cr_assert_eq(httpc_conn_endheaders(conn, &bad, 0), HTTPC_E_INVALID_ARGUMENT);
     httpc_conn_free(conn);
 }
+
+/* Answers 413 as soon as the request head is in, then closes without
+ * reading the body. */
+static void *answer_early(void *arg)
+{
+    int listener = *(int *)arg;
+    int fd = accept(listener, NULL, NULL);
+    char buf[4096];
+    size_t have = 0;
+    while (have < sizeof buf - 1) {
+        ssize_t n = recv(fd, buf + have, sizeof buf - 1 - have, 0);
+        if (n <= 0)
+            break;
+        have += (size_t)n;
+        buf[have] = '\0';
+        if (strstr(buf, "\r\n\r\n"))
+            break;
+    }
+    const char reply[] = "HTTP/1.1 413 Content Too Large\r\nConnection: close\r\n"
+                         "Content-Length: 8\r\n\r\ntoo big!";
+    send(fd, reply, sizeof reply - 1, MSG_NOSIGNAL);
+    usleep(100000);
+    close(fd);
+    return NULL;
+}
+
+Test(conn, early_answer_to_a_large_upload_is_readable)
+{
+    int listener = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    cr_assert_eq(bind(listener, (struct sockaddr *)&addr, sizeof addr), 0);
+    cr_assert_eq(listen(listener, 1), 0);
+    socklen_t len = sizeof addr;
+    getsockname(listener, (struct sockaddr *)&addr, &len);
+    pthread_t server;
+    pthread_create(&server, NULL, answer_early, &listener);
+    httpc_conn_options opts = HTTPC_CONN_OPTIONS_INIT;
+    opts.timeout = 5;
+    httpc_conn *conn = NULL;
+    cr_assert_eq(httpc_conn_new(&conn, "127.0.0.1", ntohs(addr.sin_port), &opts), HTTPC_OK);
+    size_t size = 64 * 1024 * 1024;
+    char *data = calloc(1, size);
+    httpc_body body = {.kind = HTTPC_BODY_BYTES, .data = data, .len = size};
+    int rc = httpc_conn_request(conn, "PUT", "/big", &body, NULL, 0, 0);
+    cr_assert(rc == HTTPC_E_BROKEN_PIPE || rc == HTTPC_E_CONNECTION_RESET, "%s",
+              httpc_error_name(rc));
+    httpc_response *r = NULL;
+    cr_assert_eq(httpc_conn_getresponse(conn, &r), HTTPC_OK, "%s", httpc_last_error_message());
+    cr_assert_eq(httpc_response_status(r), 413);
+    char *text;
+    size_t text_len;
+    cr_assert_eq(httpc_response_read_all(r, &text, &text_len), HTTPC_OK);
+    cr_assert_eq(text_len, 8);
+    httpc_free(text);
+    httpc_response_free(r);
+    free(data);
+    httpc_conn_free(conn);
+    pthread_join(server, NULL);
+    close(listener);
+}
