@@ -1217,8 +1217,8 @@ int httpc_response_readline(httpc_response *r, void *buf, size_t cap, size_t *ou
     char *dst = buf;
     size_t total = 0;
     while (total < cap) {
-        const void *peeked;
-        size_t avail;
+        const void *peeked = NULL;
+        size_t avail = 0;
         int rc = httpc_response_peek(r, &peeked, &avail);
         if (rc) {
             *out_n = total;

@@ -60,8 +60,9 @@ int hc_fail_os(int code, int os_errno, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vfail(code, fmt, ap)->info.os_errno = os_errno;
+    thread_error *e = vfail(code, fmt, ap);
     va_end(ap);
+    e->info.os_errno = os_errno;
     return code;
 }
 
@@ -69,8 +70,9 @@ int hc_fail_tls(int code, int tls_error, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vfail(code, fmt, ap)->info.tls_error = tls_error;
+    thread_error *e = vfail(code, fmt, ap);
     va_end(ap);
+    e->info.tls_error = tls_error;
     return code;
 }
 

@@ -167,9 +167,9 @@ static int head_line(hc_head_parser *p, const char *line, size_t len, const char
     if (p->state == HEAD_STATUS) {
         if (p->on_line)
             p->on_line(p->line_userdata, HC_LINE_STATUS, line, len);
-        const char *version, *reason;
-        size_t version_len, reason_len;
-        int status;
+        const char *version = NULL, *reason = NULL;
+        size_t version_len = 0, reason_len = 0;
+        int status = 0;
         int rc =
             hc_parse_status_line(line, len, &status, &version, &version_len, &reason, &reason_len);
         if (rc)
@@ -484,7 +484,7 @@ int hc_chunked_feed(hc_chunked *c, const char *data, size_t len, size_t *consume
         }
         const char *line = data + pos;
         if (c->state == CHUNK_SIZE) {
-            uint64_t size;
+            uint64_t size = 0;
             rc = hc_parse_chunk_size(line, line_len, &size);
             if (rc)
                 break;
