@@ -141,14 +141,27 @@ static hc_deadline op_deadline(const httpc_response *r)
     return hc_deadline_min(hc_deadline_after(r->timeout), r->total_deadline);
 }
 
+/* http.client's debug lines while reading a head: "reply: '...'" for each
+ * status line and "headers: [b'...', b'\r\n']" for the skipped headers of
+ * a 100 Continue. The response's `joined` buffer is free at this point. */
 static void debug_line_cb(void *userdata, int kind, const char *line, size_t len)
 {
     httpc_response *r = userdata;
-    if (r->debuglevel <= 0 || kind != HC_LINE_STATUS)
+    if (r->debuglevel <= 0)
         return;
-    hc_buf scratch = {0};
-    hc_debug_repr(r->debug_fn, r->debug_userdata, &scratch, "reply:", line, len, 0);
-    hc_buf_free(&scratch);
+    if (kind == HC_LINE_STATUS) {
+        hc_debug_repr(r->debug_fn, r->debug_userdata, &r->joined, "reply:", line, len, 0);
+        r->joined.len = 0;
+    } else if (kind == HC_LINE_INTERIM_HEADER) {
+        hc_buf *list = &r->joined;
+        if (hc_buf_append_str(list, list->len ? ", " : "headers: [") || hc_repr(list, line, len, 1))
+            return;
+        bool last = (len == 2 && line[0] == '\r') || (len == 1 && line[0] == '\n');
+        if (last && !hc_buf_append(list, "]", 1) && !hc_buf_terminate(list)) {
+            hc_debug_line(r->debug_fn, r->debug_userdata, list->data);
+            list->len = 0;
+        }
+    }
 }
 
 /* ------------------------------------------------------------------ */

@@ -198,7 +198,9 @@ static int head_line(hc_head_parser *p, const char *line, size_t len, const char
         return hc_fail(HTTPC_E_TOO_MANY_HEADERS, "got more than %zu headers",
                        p->limits->max_headers);
     bool blank = is_blank_line(line, len);
-    if (p->on_line && !blank)
+    /* Interim header lines are reported with their blank line, which ends
+     * them (http.client prints them as one list). */
+    if (p->on_line && (!blank || p->state == HEAD_INTERIM_HEADERS))
         p->on_line(p->line_userdata,
                    p->state == HEAD_HEADERS ? HC_LINE_HEADER : HC_LINE_INTERIM_HEADER, line, len);
     if (blank) {

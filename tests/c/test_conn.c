@@ -818,3 +818,32 @@ Test(conn, early_answer_to_a_large_upload_is_readable)
     pthread_join(server, NULL);
     close(listener);
 }
+
+Test(conn, debug_output_lists_skipped_interim_headers)
+{
+    script_server s = {0};
+    script_server_add(&s,
+                      REPLY("HTTP/1.1 100 Continue\r\nX: y\r\n\r\n"
+                            "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"),
+                      1);
+    script_server_start(&s);
+    httpc_conn_options opts = HTTPC_CONN_OPTIONS_INIT;
+    opts.debug_fn = collect_debug;
+    opts.debuglevel = 1;
+    httpc_conn *conn = NULL;
+    cr_assert_eq(httpc_conn_new(&conn, "127.0.0.1", s.port, &opts), HTTPC_OK);
+    debug_out[0] = '\0';
+    cr_assert_eq(httpc_conn_request(conn, "GET", "/", NULL, NULL, 0, 0), HTTPC_OK);
+    httpc_response *r = NULL;
+    cr_assert_eq(httpc_conn_getresponse(conn, &r), HTTPC_OK);
+    httpc_response_free(r);
+    httpc_conn_free(conn);
+    script_server_join(&s);
+    hc_buf_free(&s.captured);
+    const char *tail = strstr(debug_out, "reply:");
+    cr_assert_not_null(tail);
+    cr_assert_str_eq(tail, "reply: 'HTTP/1.1 100 Continue\\r\\n'\n"
+                           "headers: [b'X: y\\r\\n', b'\\r\\n']\n"
+                           "reply: 'HTTP/1.1 200 OK\\r\\n'\n"
+                           "header: Content-Length: 2\n");
+}
