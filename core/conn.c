@@ -1011,9 +1011,9 @@ static int read_head(httpc_response *r)
         for (size_t i = 0; i < r->headers.count; i++) {
             line.len = 0;
             hc_buf_append_str(&line, "header: ");
-            hc_buf_append_str(&line, httpc_headers_name(&r->headers, i));
+            hc_append_latin1_as_utf8(&line, httpc_headers_name(&r->headers, i));
             hc_buf_append_str(&line, ": ");
-            hc_buf_append_str(&line, httpc_headers_value(&r->headers, i));
+            hc_append_latin1_as_utf8(&line, httpc_headers_value(&r->headers, i));
             if (!hc_buf_terminate(&line))
                 hc_debug_line(r->debug_fn, r->debug_userdata, line.data);
         }

@@ -41,6 +41,17 @@ int hc_repr(hc_buf *out, const void *data, size_t len, int bytes_prefix)
     return rc;
 }
 
+int hc_append_latin1_as_utf8(hc_buf *out, const char *text)
+{
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+        char utf8[2] = {(char)(0xc0 | (*c >> 6)), (char)(0x80 | (*c & 0x3f))};
+        int rc = *c < 0x80 ? hc_buf_append(out, c, 1) : hc_buf_append(out, utf8, 2);
+        if (rc)
+            return rc;
+    }
+    return HTTPC_OK;
+}
+
 void hc_debug_line(httpc_debug_fn fn, void *userdata, const char *line)
 {
     if (fn) {

@@ -53,7 +53,8 @@ static void pyhttpc_debug_trampoline(void *userdata, const char *line)
     (void)userdata;
     PyGILState_STATE g = PyGILState_Ensure();
     if (pyhttpc_debug_printer) {
-        PyObject *s = PyUnicode_DecodeLatin1(line, (Py_ssize_t)strlen(line), NULL);
+        /* The library writes its debug lines as UTF-8, as Python prints. */
+        PyObject *s = PyUnicode_DecodeUTF8(line, (Py_ssize_t)strlen(line), "replace");
         PyObject *r = s ? PyObject_CallFunctionObjArgs(pyhttpc_debug_printer, s, NULL) : NULL;
         Py_XDECREF(s);
         Py_XDECREF(r);
