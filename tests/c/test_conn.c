@@ -25,6 +25,28 @@ static httpc_conn *connect_to(script_server *s)
     return conn;
 }
 
+/* Serves one reply (closing after it) and returns the response to GET /
+ * with its connection in *conn. */
+static httpc_response *get_one(script_server *s, const char *reply, size_t len, httpc_conn **conn)
+{
+    script_server_add(s, reply, len, 1);
+    script_server_start(s);
+    *conn = connect_to(s);
+    httpc_response *r = NULL;
+    cr_assert_eq(httpc_conn_request(*conn, "GET", "/", NULL, NULL, 0, 0), HTTPC_OK);
+    cr_assert_eq(httpc_conn_getresponse(*conn, &r), HTTPC_OK, "%s", httpc_last_error_message());
+    return r;
+}
+
+/* Frees what get_one made and waits for its server. */
+static void finish_one(script_server *s, httpc_conn *conn, httpc_response *r)
+{
+    httpc_response_free(r);
+    httpc_conn_free(conn);
+    script_server_join(s);
+    hc_buf_free(&s->captured);
+}
+
 static void get_ok(httpc_conn *conn, const char *url, const char *want_body)
 {
     httpc_response *resp = NULL;
@@ -190,15 +212,11 @@ Test(conn, idle_connection_closed_by_server_is_replaced)
 Test(conn, readline_peek_read1_and_trailers)
 {
     script_server s = {0};
-    script_server_add(&s,
-                      REPLY("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-                            "6\r\nline1\n\r\n7\r\nline2\nx\r\n0\r\nDigest: abc\r\n\r\n"),
-                      1);
-    script_server_start(&s);
-    httpc_conn *conn = connect_to(&s);
-    httpc_response *r = NULL;
-    cr_assert_eq(httpc_conn_request(conn, "GET", "/", NULL, NULL, 0, 0), HTTPC_OK);
-    cr_assert_eq(httpc_conn_getresponse(conn, &r), HTTPC_OK);
+    httpc_conn *conn = NULL;
+    httpc_response *r = get_one(&s,
+                                REPLY("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                      "6\r\nline1\n\r\n7\r\nline2\nx\r\n0\r\nDigest: abc\r\n\r\n"),
+                                &conn);
     cr_assert(httpc_response_chunked(r));
     const void *peeked;
     size_t n;
@@ -217,10 +235,7 @@ Test(conn, readline_peek_read1_and_trailers)
     cr_assert_eq(n, 0);
     cr_assert(httpc_response_isclosed(r));
     cr_assert_str_eq(httpc_headers_get(httpc_response_trailers(r), "digest"), "abc");
-    httpc_response_free(r);
-    httpc_conn_free(conn);
-    script_server_join(&s);
-    hc_buf_free(&s.captured);
+    finish_one(&s, conn, r);
 }
 
 typedef struct reader_state {
@@ -332,12 +347,9 @@ Test(conn, connection_refused_and_resolve_errors)
 Test(conn, freeing_connection_keeps_live_response_readable)
 {
     script_server s = {0};
-    script_server_add(&s, REPLY("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsurvive"), 1);
-    script_server_start(&s);
-    httpc_conn *conn = connect_to(&s);
-    httpc_response *r = NULL;
-    cr_assert_eq(httpc_conn_request(conn, "GET", "/", NULL, NULL, 0, 0), HTTPC_OK);
-    cr_assert_eq(httpc_conn_getresponse(conn, &r), HTTPC_OK);
+    httpc_conn *conn = NULL;
+    httpc_response *r =
+        get_one(&s, REPLY("HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsurvive"), &conn);
     httpc_conn_free(conn);
     char *body;
     size_t len;
@@ -352,15 +364,11 @@ Test(conn, freeing_connection_keeps_live_response_readable)
 Test(conn, getheader_joins_and_defaults)
 {
     script_server s = {0};
-    script_server_add(&s,
-                      REPLY("HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nset-cookie: b=2\r\n"
-                            "Content-Length: 0\r\n\r\n"),
-                      1);
-    script_server_start(&s);
-    httpc_conn *conn = connect_to(&s);
-    httpc_response *r = NULL;
-    cr_assert_eq(httpc_conn_request(conn, "GET", "/", NULL, NULL, 0, 0), HTTPC_OK);
-    cr_assert_eq(httpc_conn_getresponse(conn, &r), HTTPC_OK);
+    httpc_conn *conn = NULL;
+    httpc_response *r = get_one(&s,
+                                REPLY("HTTP/1.1 200 OK\r\nSet-Cookie: a=1\r\nset-cookie: b=2\r\n"
+                                      "Content-Length: 0\r\n\r\n"),
+                                &conn);
     cr_assert_str_eq(httpc_response_getheader(r, "SET-COOKIE", NULL), "a=1, b=2");
     cr_assert_str_eq(httpc_response_getheader(r, "missing", "dflt"), "dflt");
     const httpc_headers *h = httpc_response_headers(r);
@@ -368,10 +376,7 @@ Test(conn, getheader_joins_and_defaults)
     cr_assert_eq(httpc_headers_find(h, "set-cookie", 1), 1);
     cr_assert_eq(httpc_headers_find(h, "set-cookie", 2), -1);
     cr_assert_eq(httpc_response_length(r), 0);
-    httpc_response_free(r);
-    httpc_conn_free(conn);
-    script_server_join(&s);
-    hc_buf_free(&s.captured);
+    finish_one(&s, conn, r);
 }
 
 Test(conn, accessors_and_step_by_step_send)
@@ -629,12 +634,8 @@ Test(conn, large_chunks_read_straight_into_the_caller_buffer)
     memset(reply + n, 'z', 30000);
     memcpy(reply + n + 30000, "\r\n0\r\n\r\n", 7);
     script_server s = {0};
-    script_server_add(&s, reply, (size_t)n + 30007, 1);
-    script_server_start(&s);
-    httpc_conn *conn = connect_to(&s);
-    httpc_response *r = NULL;
-    cr_assert_eq(httpc_conn_request(conn, "GET", "/", NULL, NULL, 0, 0), HTTPC_OK);
-    cr_assert_eq(httpc_conn_getresponse(conn, &r), HTTPC_OK);
+    httpc_conn *conn = NULL;
+    httpc_response *r = get_one(&s, reply, (size_t)n + 30007, &conn);
     static char body[65536];
     size_t total = 0, got;
     do {
@@ -642,10 +643,7 @@ Test(conn, large_chunks_read_straight_into_the_caller_buffer)
         total += got;
     } while (got > 0);
     cr_assert_eq(total, 30000);
-    httpc_response_free(r);
-    httpc_conn_free(conn);
-    script_server_join(&s);
-    hc_buf_free(&s.captured);
+    finish_one(&s, conn, r);
 }
 
 Test(conn, send_times_out_when_the_server_does_not_read)
@@ -731,21 +729,13 @@ Test(conn, peek_follows_every_framing)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         script_server s = {0};
-        script_server_add(&s, cases[i].reply, strlen(cases[i].reply), 1);
-        script_server_start(&s);
-        httpc_conn *conn = connect_to(&s);
-        httpc_response *r = NULL;
-        cr_assert_eq(httpc_conn_request(conn, "GET", "/", NULL, NULL, 0, 0), HTTPC_OK);
-        cr_assert_eq(httpc_conn_getresponse(conn, &r), HTTPC_OK);
+        httpc_conn *conn = NULL;
+        httpc_response *r = get_one(&s, cases[i].reply, strlen(cases[i].reply), &conn);
         size_t total;
         cr_assert_eq(read_by_peeking(r, &total), cases[i].want_rc, "case %zu", i);
         cr_assert_eq(total, cases[i].want_total, "case %zu", i);
         cr_assert(httpc_response_isclosed(r), "case %zu", i);
-        httpc_response_free(r);
-        cr_assert_eq(httpc_conn_endheaders(NULL, NULL, 0), HTTPC_E_INVALID_ARGUMENT);
-        httpc_conn_free(conn);
-        script_server_join(&s);
-        hc_buf_free(&s.captured);
+        finish_one(&s, conn, r);
     }
 }
 
@@ -756,6 +746,7 @@ Test(conn, endheaders_rejects_a_body_without_data)
     cr_assert_eq(httpc_conn_putrequest(conn, "POST", "/", 0), HTTPC_OK);
     httpc_body bad = {.kind = HTTPC_BODY_BYTES, .data = NULL, .len = 3};
     cr_assert_eq(httpc_conn_endheaders(conn, &bad, 0), HTTPC_E_INVALID_ARGUMENT);
+    cr_assert_eq(httpc_conn_endheaders(NULL, NULL, 0), HTTPC_E_INVALID_ARGUMENT);
     httpc_conn_free(conn);
 }
 
