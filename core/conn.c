@@ -418,8 +418,6 @@ static int conn_ensure_open(httpc_conn *conn)
     if (conn->stream && !conn->current && conn->stream->start == conn->stream->end &&
         hc_now_ms() - conn->idle_since >= IDLE_PROBE_MS &&
         !conn->stream->transport->ops->is_alive(conn->stream->transport)) {
-        if (conn->https && conn->tls_session == NULL)
-            hc_tls_transport_save_session(conn->stream->transport, &conn->tls_session);
         conn_drop_stream(conn);
     }
     return conn_open(conn);

@@ -61,8 +61,6 @@ void hc_tcp_transport_release(hc_transport *t);
 int hc_tls_transport_new(hc_transport **out, int fd, httpc_tls_context *ctx,
                          const char *server_name, void **session, hc_deadline deadline);
 void hc_tls_session_free(void *session);
-/* Saves the transport's session into *session for later resumption. */
-void hc_tls_transport_save_session(hc_transport *t, void **session);
 void hc_tls_context_ref(httpc_tls_context *ctx);
 
 #endif

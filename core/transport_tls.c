@@ -553,20 +553,6 @@ int hc_tls_transport_new(hc_transport **out, int fd, httpc_tls_context *ctx,
     return HTTPC_OK;
 }
 
-void hc_tls_transport_save_session(hc_transport *base, void **session)
-{
-    if (!base || base->ops != &tls_ops || !session)
-        return;
-    tls_transport *t = (tls_transport *)base;
-    if (!t->broken)
-        capture_session(t);
-    if (*session == t->holder)
-        return;
-    holder_unref(*session);
-    atomic_fetch_add(&t->holder->refs, 1);
-    *session = t->holder;
-}
-
 int hc_tls_transport_session_reused(hc_transport *base)
 {
     if (!base || base->ops != &tls_ops)
