@@ -19,13 +19,15 @@ typedef struct bench_args {
     const char *path;
     long requests;
     int tls;
-    int new_connection; /* 1: MODE newconn, 0: keepalive */
+    int new_connection; /* 1: MODE newconn or newconn_full, 0: keepalive */
+    int full_handshake; /* newconn_full: no TLS session resumption */
 } bench_args;
 
 static inline int bench_parse_args(int argc, char **argv, bench_args *args)
 {
     if (argc != 7) {
-        fprintf(stderr, "usage: %s HOST PORT PATH N TLS(0|1) keepalive|newconn\n", argv[0]);
+        fprintf(stderr, "usage: %s HOST PORT PATH N TLS(0|1) keepalive|newconn|newconn_full\n",
+                argv[0]);
         return -1;
     }
     args->host = argv[1];
@@ -33,12 +35,13 @@ static inline int bench_parse_args(int argc, char **argv, bench_args *args)
     args->path = argv[3];
     args->requests = atol(argv[4]);
     args->tls = atoi(argv[5]);
+    args->full_handshake = strcmp(argv[6], "newconn_full") == 0;
     if (strcmp(argv[6], "keepalive") == 0)
         args->new_connection = 0;
-    else if (strcmp(argv[6], "newconn") == 0)
+    else if (strcmp(argv[6], "newconn") == 0 || args->full_handshake)
         args->new_connection = 1;
     else {
-        fprintf(stderr, "%s: MODE must be keepalive or newconn\n", argv[0]);
+        fprintf(stderr, "%s: MODE must be keepalive, newconn or newconn_full\n", argv[0]);
         return -1;
     }
     if (args->port <= 0 || args->requests <= 0) {

@@ -1,5 +1,6 @@
 /* curl-bench HOST PORT PATH N TLS MODE: N sequential GETs with one reused
- * libcurl easy handle (keeps its connection unless MODE is newconn). */
+ * libcurl easy handle (keeps its connection unless MODE is newconn or
+ * newconn_full; the latter without TLS session resumption). */
 #include "bench_common.h"
 #include <curl/curl.h>
 
@@ -28,6 +29,8 @@ int main(int argc, char **argv)
     curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, (long)BENCH_BUFFER_SIZE);
     curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
     curl_easy_setopt(easy, CURLOPT_FORBID_REUSE, args.new_connection ? 1L : 0L);
+    /* libcurl resumes TLS sessions by default; newconn_full turns that off. */
+    curl_easy_setopt(easy, CURLOPT_SSL_SESSIONID_CACHE, args.full_handshake ? 0L : 1L);
     if (args.tls && getenv("BENCH_CAFILE"))
         curl_easy_setopt(easy, CURLOPT_CAINFO, getenv("BENCH_CAFILE"));
     double start = bench_now();

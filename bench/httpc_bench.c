@@ -44,20 +44,18 @@ int main(int argc, char **argv)
     bench_args args;
     if (bench_parse_args(argc, argv, &args))
         return 2;
-    httpc_conn *conn = NULL;
+    httpc_tls_context *tls = NULL;
     int rc;
     if (args.tls) {
         const char *cafile = getenv("BENCH_CAFILE");
-        httpc_tls_context *tls = NULL;
         if ((rc = httpc_tls_context_new_empty(&tls)))
             return fail("tls context", rc);
         if (cafile && (rc = httpc_tls_context_load_verify_file(tls, cafile)))
             return fail("load CA file", rc);
-        rc = httpc_conn_new_https(&conn, args.host, args.port, NULL, tls);
-        httpc_tls_context_free(tls); /* the connection holds its own reference */
-    } else {
-        rc = httpc_conn_new(&conn, args.host, args.port, NULL);
     }
+    httpc_conn *conn = NULL;
+    rc = tls ? httpc_conn_new_https(&conn, args.host, args.port, NULL, tls)
+             : httpc_conn_new(&conn, args.host, args.port, NULL);
     if (rc)
         return fail("new connection", rc);
 
@@ -72,12 +70,21 @@ int main(int argc, char **argv)
             connections++; /* the request below opens a new connection */
         if (one_request(conn, args.path, buffer, &bytes))
             return 1;
-        if (args.new_connection)
+        if (args.full_handshake && tls) {
+            /* A new connection object (same TLS context) has no session to
+             * resume; a closed one resumes its last session when it reopens. */
+            httpc_conn_free(conn);
+            conn = NULL;
+            if ((rc = httpc_conn_new_https(&conn, args.host, args.port, NULL, tls)))
+                return fail("new connection", rc);
+        } else if (args.new_connection) {
             httpc_conn_close(conn);
+        }
     }
     double seconds = bench_now() - start;
     bench_report(args.requests, bytes, seconds, connections);
     free(buffer);
     httpc_conn_free(conn);
+    httpc_tls_context_free(tls);
     return 0;
 }

@@ -105,6 +105,17 @@ if extras:
     out.append("\nAllocations and instructions: runs of N and 2N small keep-alive requests,"
                " difference ÷ N (steady state, start-up excluded).")
 
+crypto = [m for m in extras if m.startswith("crypto_")]
+if crypto:
+    variants = [v for v in ("httpc-wolfssl", "httpc-wolfssl-no-aesni", "debian-libwolfssl")
+                if any(v in extras[m] for m in crypto)]
+    out.append("\n## wolfCrypt AEAD, in-process, 16 KiB records (MB/s)\n")
+    out.append("| cipher | " + " | ".join(variants) + " |")
+    out.append("|---|" + "---|" * len(variants))
+    for metric in crypto:
+        cipher = metric[len("crypto_"):-len("_mbps")]
+        out.append(f"| {cipher} | " + " | ".join(extras[metric].get(v, "–") for v in variants) + " |")
+
 out.append("\n![ratios](ratios.png)\n")
 open(md_path, "w").write("\n".join(out) + "\n")
 open(dat_path, "w").write("\n".join(dat) + "\n")

@@ -20,3 +20,13 @@ if(HTTPC_NGINX AND HTTPC_TINYPROXY)
 else()
   message(STATUS "nginx or tinyproxy not found: HTTPS server tests not registered")
 endif()
+
+# The cipher order by CPU and the forced fallback without AES-NI (issue 12).
+if(HTTPC_NGINX)
+  add_test(NAME c.test_tls_cpu_servers
+    COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/support/with-servers.sh --https --
+      $<TARGET_FILE:test_tls_cpu> --jobs 2)
+  set_tests_properties(c.test_tls_cpu_servers PROPERTIES TIMEOUT 300
+    FAIL_REGULAR_EXPRESSION "ERROR: LeakSanitizer;runtime error:;ERROR: AddressSanitizer"
+    PASS_REGULAR_EXPRESSION "Synthesis: Tested: [0-9]+ \\| Passing: [0-9]+ \\| Failing: 0 \\| Crashing: 0")
+endif()

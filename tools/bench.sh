@@ -49,6 +49,8 @@ SCENARIOS=(
   "https_small|/small|10000|1|keepalive|req/s"
   "https_large|/large|3|1|keepalive|MB/s"
   "newconn|/small|3000|0|newconn|req/s"
+  "https_newconn|/small|2000|1|newconn|req/s"
+  "https_newconn_full|/small|1000|1|newconn_full|req/s"
   "chunked_large|/chunked/large|16|0|keepalive|MB/s"
 )
 
@@ -170,6 +172,9 @@ for scenario in "${SCENARIOS[@]}"; do
       IFS='|' read -r cname divisor command <<<"$client"
       want "${BENCH_CLIENTS:-}" "$cname" || continue
       [ -n "${skipped[$cname]:-}" ] && continue
+      # newconn_full (a new connection without TLS session resumption) is a
+      # mode of the C clients only; newconn resumes where the client does.
+      [ "$smode" = newconn_full ] && [ "$cname" != httpc ] && [ "$cname" != libcurl ] && continue
       n=$((sn / scale / divisor))
       [ "$n" -lt 2 ] && n=2
       set +e
@@ -265,6 +270,19 @@ if [ "${BENCH_EXTRAS:-1}" = 1 ]; then
     done
     log "callgrind done"
   fi
+  # wolfCrypt's AEAD speed in-process (16 KiB records): the wolfSSL inside
+  # httpc, the same with AES-NI switched off, and Debian's libwolfssl.
+  for variant in "httpc-wolfssl|crypto-bench|" "httpc-wolfssl-no-aesni|crypto-bench|--no-aesni" \
+    "debian-libwolfssl|crypto-bench-debian|"; do
+    IFS='|' read -r vname program flag <<<"$variant"
+    [ -x "$bin/$program" ] || continue
+    line=$(timeout -k 5 "$RUN_LIMIT" "$bin/$program" $flag 1 2>/dev/null) || continue
+    for cipher in aes128gcm chacha20poly1305; do
+      printf 'crypto_%s_mbps\t%s\t%s\n' "$cipher" "$vname" \
+        "$(sed -nE "s/.*${cipher}_mbps=([0-9]+).*/\1/p" <<<"$line")" >>"$extras"
+    done
+  done
+  log "crypto done"
 fi
 
 # ------------------------------------------------------------ report
