@@ -30,3 +30,36 @@ if(HTTPC_NGINX)
     FAIL_REGULAR_EXPRESSION "ERROR: LeakSanitizer;runtime error:;ERROR: AddressSanitizer"
     PASS_REGULAR_EXPRESSION "Synthesis: Tested: [0-9]+ \\| Passing: [0-9]+ \\| Failing: 0 \\| Crashing: 0")
 endif()
+
+# The other variant, Debian's shared libwolfssl (-DHTTPC_WOLFSSL=system), in a
+# build directory of its own: the TLS suites only.
+if(HTTPC_WOLFSSL STREQUAL "bundled" AND HTTPC_NGINX AND HTTPC_TINYPROXY
+   AND NOT HTTPC_SANITIZE AND NOT HTTPC_COVERAGE)
+  add_test(NAME tls.system_wolfssl COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/scripts/check_system_wolfssl.sh
+    ${CMAKE_SOURCE_DIR} ${CMAKE_BINARY_DIR}/wolfssl-system)
+  set_tests_properties(tls.system_wolfssl PROPERTIES TIMEOUT 900
+    PASS_REGULAR_EXPRESSION "system wolfSSL variant: TLS suites pass")
+endif()
+
+# httpc's private wolfSSL next to Debian's libwolfssl and OpenSSL in one
+# process, through libhttpc.so and through the installed libhttpc.a.
+if(HTTPC_WOLFSSL STREQUAL "bundled" AND HTTPC_NGINX)
+  pkg_check_modules(DEBIAN_WOLFSSL IMPORTED_TARGET wolfssl)
+endif()
+if(HTTPC_WOLFSSL STREQUAL "bundled" AND HTTPC_NGINX AND DEBIAN_WOLFSSL_FOUND)
+  add_executable(tls_coexist_shared ${CMAKE_CURRENT_SOURCE_DIR}/c/tls_coexist.c)
+  target_link_libraries(tls_coexist_shared PRIVATE httpc PkgConfig::DEBIAN_WOLFSSL ${CMAKE_DL_LIBS})
+  add_executable(tls_coexist_static ${CMAKE_CURRENT_SOURCE_DIR}/c/tls_coexist.c)
+  target_include_directories(tls_coexist_static PRIVATE ${CMAKE_SOURCE_DIR}/capi/include)
+  target_link_libraries(tls_coexist_static PRIVATE ${httpc_private_archive}
+    PkgConfig::DEBIAN_WOLFSSL Threads::Threads m ${CMAKE_DL_LIBS})
+  add_dependencies(tls_coexist_static httpc_private_static)
+  foreach(variant shared static)
+    target_compile_options(tls_coexist_${variant} PRIVATE ${HTTPC_WARNINGS})
+    target_compile_definitions(tls_coexist_${variant} PRIVATE _GNU_SOURCE)
+    add_test(NAME c.tls_coexist_${variant}
+      COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/support/with-servers.sh --https -- $<TARGET_FILE:tls_coexist_${variant}>)
+    set_tests_properties(c.tls_coexist_${variant} PROPERTIES TIMEOUT 120
+      PASS_REGULAR_EXPRESSION "coexist ok")
+  endforeach()
+endif()

@@ -17,6 +17,11 @@ export PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig:$tmp/prefix/lib/x86_64-linux-g
 cc -std=c11 "$tmp/consumer.c" $(pkg-config --cflags --libs httpc) -o "$tmp/by_pkgconfig"
 libdir=$(pkg-config --variable=libdir httpc)
 LD_LIBRARY_PATH="$libdir" "$tmp/by_pkgconfig" | grep -q "Not Found"
+# Statically: libhttpc.a plus its Libs.private, no libhttpc.so at run time.
+cc -std=c11 "$tmp/consumer.c" $(pkg-config --cflags httpc) "$libdir/libhttpc.a" \
+  $(pkg-config --static --libs-only-l httpc | sed 's/-lhttpc\b//') -o "$tmp/by_static"
+[[ "$(ldd "$tmp/by_static")" != *libhttpc* ]] || { echo "static consumer needs libhttpc.so"; exit 1; }
+"$tmp/by_static" | grep -q "Not Found"
 mkdir "$tmp/cm"
 cat > "$tmp/cm/CMakeLists.txt" <<'CM'
 cmake_minimum_required(VERSION 3.20)
@@ -28,4 +33,4 @@ CM
 cmake -S "$tmp/cm" -B "$tmp/cm/build" -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null
 cmake --build "$tmp/cm/build" >/dev/null
 LD_LIBRARY_PATH="$libdir" "$tmp/cm/build/consumer" | grep -q "Not Found"
-echo "install ok: pkg-config and find_package consumers built and ran"
+echo "install ok: pkg-config (shared and static) and find_package consumers built and ran"
