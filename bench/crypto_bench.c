@@ -66,6 +66,9 @@ int main(int argc, char **argv)
              * too, as httpc hides it from wolfSSL on a CPU without AES-NI. */
             cpuid_select_flags(cpuid_get_flags() &
                                ~(word32)(CPUID_AESNI | CPUID_AVX1 | CPUID_AVX2));
+#else
+            fprintf(stderr, "crypto-bench: this wolfSSL has no AES-NI code\n");
+            return BENCH_EXIT_UNSUPPORTED;
 #endif
         } else {
             seconds = atof(argv[i]);
