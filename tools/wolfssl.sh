@@ -67,8 +67,10 @@ build_into() {
   work=$(mktemp -d "$cache/work.XXXXXX") # global: the trap runs after return
   trap 'rm -rf "$work"' EXIT
   echo "tools/wolfssl.sh: building Debian's wolfssl $version into $dest (a few minutes, once)" >&2
-  (cd "$work" && apt-get source -q "wolfssl=$version" >&2) ||
+  (cd "$work" && apt-get source -q "wolfssl=$version" >"$work/source.log" 2>&1) || {
+    tail -n 20 "$work/source.log" >&2
     fail "apt-get source wolfssl=$version failed (is the deb-src entry there? run tools/run deps)"
+  }
   local src
   src=$(find "$work" -maxdepth 1 -mindepth 1 -type d -name 'wolfssl-*' | head -n 1)
   [ -n "$src" ] || fail "no source folder after apt-get source"
