@@ -75,13 +75,14 @@ extras = collections.defaultdict(dict)  # metric -> client -> value
 for line in open(extras_path):
     metric, client, value = line.rstrip("\n").split("\t")
     extras[metric][client] = value
-if extras:
+if any(not metric.startswith("crypto_") for metric in extras):
     labels = {
         "rss_large_kib": "peak RSS, 2 × 64 MiB body (MiB)",
         "mallocs_per_request": "heap allocations / small request",
         "mallocs_per_request_https": "heap allocations / HTTPS small request",
         "instructions_per_request": "instructions / small request (callgrind)",
         "instructions_per_request_https": "instructions / HTTPS small request (callgrind)",
+        "instructions_per_request_https_full": "instructions / HTTPS request, new connection, full handshake (callgrind)",
     }
     extra_clients = [c for c in clients if any(c in v for v in extras.values())]
     out.append("\n## Memory and instructions (client process only)\n")

@@ -21,7 +21,7 @@ rounds=${BENCH_ROUNDS:-$([ "$quick" = 1 ] && echo 3 || echo 5)}
 scale=$([ "$quick" = 1 ] && echo 4 || echo 1) # quick: N divided by this
 export BENCH_WRK_SECONDS=$([ "$quick" = 1 ] && echo 1 || echo 2)
 export BENCH_HTTPC_PYTHONPATH=${BENCH_HTTPC_PYTHONPATH:-$build/python}
-SERVER_LIMIT=1200 # seconds nginx may live
+SERVER_LIMIT=2400 # seconds nginx may live (a loaded machine needs the margin)
 RUN_LIMIT=60      # seconds one client run may take
 
 # ------------------------------------------------------------ clients
@@ -267,6 +267,20 @@ if [ "${BENCH_EXTRAS:-1}" = 1 ]; then
           $(((totals[1] - totals[0]) / 500)) >>"$extras"
         [ "$cname" = httpc ] && cp "$out" "$results/callgrind.httpc.tls$tls.out"
       done
+    done
+    # The same per HTTPS request on a new connection with a full handshake.
+    for cname in httpc libcurl; do
+      want "${BENCH_CLIENTS:-}" "$cname" || continue
+      command=$(printf '%s\n' "${CLIENTS[@]}" | sed -n "s/^$cname|[0-9]*|//p")
+      totals=()
+      for requests in 20 40; do
+        out=$work/callgrind.$cname.full.$requests
+        timeout -k 5 300 valgrind --tool=callgrind --callgrind-out-file="$out" \
+          $command 127.0.0.1 "$https_port" /small "$requests" 1 newconn_full >/dev/null 2>&1 || break
+        totals+=("$(sed -n 's/^totals: *\([0-9]*\).*/\1/p;s/^summary: *\([0-9]*\).*/\1/p' "$out" | head -n 1)")
+      done
+      [ ${#totals[@]} = 2 ] && printf 'instructions_per_request_https_full\t%s\t%s\n' "$cname" \
+        $(((totals[1] - totals[0]) / 20)) >>"$extras"
     done
     log "callgrind done"
   fi
