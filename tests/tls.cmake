@@ -59,7 +59,7 @@ if(HTTPC_WOLFSSL STREQUAL "bundled" AND HTTPC_NGINX AND DEBIAN_WOLFSSL_FOUND)
     target_compile_definitions(tls_coexist_${variant} PRIVATE _GNU_SOURCE)
     add_test(NAME c.tls_coexist_${variant}
       COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/support/with-servers.sh --https -- $<TARGET_FILE:tls_coexist_${variant}>)
-    set_tests_properties(c.tls_coexist_${variant} PROPERTIES TIMEOUT 120
+    set_tests_properties(c.tls_coexist_${variant} PROPERTIES TIMEOUT 300
       PASS_REGULAR_EXPRESSION "coexist ok")
   endforeach()
 endif()
