@@ -12,7 +12,7 @@
 static int control_character_error(int code, const char *what, const char *text,
                                    const unsigned char *found)
 {
-    char shown_text[HC_SHOWN_MAX], shown_found[8];
+    char shown_text[HC_SHOWN_MAX], shown_found[16];
     return hc_fail(code, "%s can't contain control characters. %s (found at least %s)", what,
                    hc_show(shown_text, sizeof shown_text, text, strlen(text), HC_SHOW_STR),
                    hc_show(shown_found, sizeof shown_found, found, 1, HC_SHOW_STR));
