@@ -241,11 +241,15 @@ if [ "${BENCH_EXTRAS:-1}" = 1 ]; then
 
   # Instructions per small keep-alive request (client side only): callgrind
   # runs of N and 2N requests, difference / N. Not affected by machine load.
+  # The Python clients run under the real interpreter binary: valgrind
+  # cannot follow pyenv's python3 shim.
+  python_binary=$(python3 -c 'import sys; print(sys.executable)')
   if command -v valgrind >/dev/null; then
     for client in "${CLIENTS[@]}"; do
       IFS='|' read -r cname divisor command <<<"$client"
       want "${BENCH_CLIENTS:-}" "$cname" || continue
-      case $cname in httpc | libcurl | raw) ;; *) continue ;; esac
+      case $cname in httpc | libcurl | raw | http.client | httpc-py) ;; *) continue ;; esac
+      command=${command/#python3 /$python_binary }
       for tls in 0 1; do
         [ "$cname" = raw ] && [ "$tls" = 1 ] && continue
         port=$http_port

@@ -29,9 +29,11 @@ _getresponse = _raw.getresponse
 _read_all = _raw.read_all
 _read = _raw.read
 _readinto = _raw.readinto
-_response_free = _raw.httpc_response_free
-_response_isclosed = _raw.httpc_response_isclosed
-_response_length = _raw.httpc_response_length
+_response_isclosed = _raw.response_isclosed
+_BufferedIOBase_close = io.BufferedIOBase.close
+_conn_fileno = _raw.conn_fileno
+_response_close = _raw.response_close
+_response_length = _raw.response_length
 _GLOBAL_DEFAULT_TIMEOUT = socket._GLOBAL_DEFAULT_TIMEOUT
 _UNSET = object()
 # read() of a body up to this Content-Length allocates it whole and receives
@@ -74,23 +76,25 @@ def _encode(data, name="data"):
 class HTTPResponse(io.BufferedIOBase):
     """http.client.HTTPResponse over a C response handle."""
 
-    def __init__(self, head, method=None, debuglevel=0, url=None):
-        (self._r, self.status, self.reason, self.version, will_close,
-         chunked, self._length) = head
-        self.will_close = bool(will_close)
-        self.chunked = bool(chunked)
-        self.debuglevel = debuglevel
-        self._method = method
-        self.url = url
-        self._headers = None
-        self._msg = _UNSET
-        self._fp = _UNSET
-        self._done = False  # http.client: fp is None
+    # Defaults at class level: the instance stores only what differs (fewer
+    # dictionary stores per response).
+    debuglevel = 0
+    _method = None
+    url = None
+    _headers = None
+    _msg = _fp = _length = _UNSET
 
-    def __del__(self):
-        r, self._r = self._r, None
-        if r is not None:
-            _response_free(r)
+    def __init__(self, head, method=None, debuglevel=0, url=None):
+        # The C response keeps the body's state (isclosed, length): the read
+        # calls below are one C call each, with no bookkeeping here.
+        (self._r, self.status, self.reason, self.version, self.will_close,
+         self.chunked) = head
+        if debuglevel:
+            self.debuglevel = debuglevel
+        if method is not None:
+            self._method = method
+        if url is not None:
+            self.url = url
 
     # -- head (built from the C response on first use) ----------------------
     @property
@@ -119,7 +123,7 @@ class HTTPResponse(io.BufferedIOBase):
         itself), None once the body was read to its end or closed."""
         if self._fp is not _UNSET:
             return self._fp
-        return None if self._done else self
+        return None if _response_isclosed(self._r) else self
 
     @fp.setter
     def fp(self, value):
@@ -133,10 +137,11 @@ class HTTPResponse(io.BufferedIOBase):
 
     @property
     def length(self):
-        if not self._done:
-            n = _response_length(self._r)
-            return None if n < 0 else n
-        return self._length
+        """Body bytes still to read (None: unknown), kept by the C response."""
+        if self._length is not _UNSET:
+            return self._length
+        n = _response_length(self._r)
+        return None if n < 0 else n
 
     @length.setter
     def length(self, value):
@@ -172,102 +177,63 @@ class HTTPResponse(io.BufferedIOBase):
 
     # -- state -----------------------------------------------------------
     def _close_conn(self):
-        if not self._done:
-            self._done = True
-            n = _response_length(self._r)
-            self._length = None if n < 0 else n
-            _raw.httpc_response_close(self._r)
-
-    def _body_done(self):
-        # The body was read to its end (C has released the connection).
-        self._done = True
-        if self._length is not None:
-            self._length = 0
+        _response_close(self._r)
 
     def close(self):
         try:
-            super().close()
+            _BufferedIOBase_close(self)
         finally:
-            self._close_conn()
-
-    def flush(self):
-        super().flush()
+            _response_close(self._r)
 
     def readable(self):
         return True
 
     def isclosed(self):
-        return self._done
+        return _response_isclosed(self._r)
 
     def fileno(self):
-        return _raw.httpc_response_fileno(self._r)
+        return _raw.response_fileno(self._r)
 
     # -- body ------------------------------------------------------------
     def read(self, amt=None):
-        if self._done:
-            return b""
         r = self._r
-        if amt is None or amt < 0:
-            length = _response_length(r)
-            if 0 < length <= _DIRECT_READ_MAX:
-                # Known length: received straight into the bytes returned.
-                data = _read(r, length, 0)
-                if len(data) < length:
-                    self._close_conn()
-                    raise IncompleteRead(data, length - len(data))
-            else:
-                try:
-                    data = _read_all(r)
-                except IncompleteRead:
-                    self._close_conn()
-                    raise
-            self._body_done()
+        if amt is not None and amt >= 0:
+            return _read(r, amt, 0)
+        length = _response_length(r)
+        if 0 < length <= _DIRECT_READ_MAX:
+            # Known length: received straight into the bytes returned.
+            data = _read(r, length, 0)
+            if len(data) < length:
+                _response_close(r)
+                raise IncompleteRead(data, length - len(data))
             return data
-        data = _read(r, amt, 0)
-        if (not data and amt) or _response_isclosed(r):
-            self._close_conn()
-        return data
+        try:
+            return _read_all(r)
+        except IncompleteRead:
+            _response_close(r)
+            raise
 
     def readinto(self, b):
-        if self._done:
-            return 0
-        r = self._r
-        n = _readinto(r, b, 0)
-        if (not n and len(memoryview(b))) or _response_isclosed(r):
-            self._close_conn()
-        return n
+        return _readinto(self._r, b, 0)
 
     def read1(self, n=-1):
-        if self._done or n == 0:
+        if n == 0:
             return b""
-        r = self._r
-        data = _read(r, n if n > 0 else 65536, 1)
-        if not data or _response_isclosed(r):
-            self._close_conn()
-        return data
+        return _read(self._r, n if n > 0 else 65536, 1)
 
     def peek(self, n=-1):
-        if self._done:
-            return b""
         return _raw.peek(self._r)
 
     def readline(self, limit=-1):
-        if self._done or limit == 0:
-            return b""
         r = self._r
-        if limit is not None and limit > 0:
-            line = _read(r, limit, 2)
-        else:
-            parts = []
-            while True:
-                part = _read(r, 65536, 2)
-                parts.append(part)
-                if not part or part.endswith(b"\n"):
-                    break
-            line = b"".join(parts)
-        if not line or _response_isclosed(r):
-            self._close_conn()
-        return line
+        if limit is not None and limit >= 0:
+            return _read(r, limit, 2)
+        parts = []
+        while True:
+            part = _read(r, 65536, 2)
+            parts.append(part)
+            if not part or part.endswith(b"\n"):
+                return b"".join(parts)
 
     def __iter__(self):
         return self
@@ -289,12 +255,22 @@ class _ConnectionSocket:
     of its body, and the connection opens a new one on its next request."""
 
     def __init__(self, conn, fd):
-        self._conn = conn
+        # Weak: the connection caches this view, and must not live on
+        # through a reference cycle (its socket closes when it is dropped).
+        self._conn_ref = weakref.ref(conn)
         self._fd = fd
 
+    @property
+    def _conn(self):
+        conn = self._conn_ref()
+        if conn is None:
+            raise OSError(errno.EBADF, "Bad file descriptor")
+        return conn
+
     def _current(self):
-        c = self._conn._c
-        return c is not None and _raw.httpc_conn_fileno(c) == self._fd >= 0
+        conn = self._conn_ref()
+        c = conn._c if conn is not None else None
+        return c is not None and _conn_fileno(c) == self._fd >= 0
 
     def fileno(self):
         return self._fd if self._current() else -1
@@ -345,6 +321,7 @@ class HTTPConnection:
     auto_open = 1
     debuglevel = 0
     _c = None
+    _sock_view = None
 
     def __init__(self, host, port=None, timeout=_GLOBAL_DEFAULT_TIMEOUT,
                  source_address=None, blocksize=8192):
@@ -401,8 +378,13 @@ class HTTPConnection:
     def sock(self):
         """None when not connected; else a socket-like view of the
         connection's socket (see _ConnectionSocket)."""
-        fd = _raw.httpc_conn_fileno(self._c)
-        return None if fd < 0 else _ConnectionSocket(self, fd)
+        fd = _conn_fileno(self._c)
+        if fd < 0:
+            return None
+        view = self._sock_view
+        if view is None or view._fd != fd:
+            view = self._sock_view = _ConnectionSocket(self, fd)
+        return view
 
     @sock.setter
     def sock(self, value):
