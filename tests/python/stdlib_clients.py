@@ -478,5 +478,23 @@ class RealServers(unittest.TestCase):
                 self.assertIn("GET", seen[1][0])
 
 
+@unittest.skipUnless(E.get("HTTPC_TEST_NO_DNS") == "1", "run under tests/support/no-dns.sh")
+class ResolutionFailure(unittest.TestCase):
+    """A name that cannot be resolved (DNS answers nothing under no-dns.sh):
+    the same URLError(gaierror) from both."""
+
+    def test_unresolvable_host(self):
+        def get(flavour):
+            try:
+                opener(flavour).open("http://no-such-host.invalid/", timeout=10)
+            except urllib.error.URLError as exc:
+                return type(exc).__name__, type(exc.reason).__name__, \
+                    isinstance(exc.reason, socket.gaierror)
+            return "no error"
+        seen = [get(f) for f in FLAVOURS]
+        self.assertEqual(seen[0], seen[1])
+        self.assertEqual(seen[1], ("URLError", "gaierror", True))
+
+
 if __name__ == "__main__":
     unittest.main()
