@@ -18,6 +18,8 @@ import http.server
 import io
 import json
 import os
+import select
+import selectors
 import shutil
 import socket
 import ssl
@@ -177,16 +179,19 @@ class LocalServer(unittest.TestCase):
         cls.server.shutdown()
         cls.server.server_close()
 
-    def same(self, scenario):
+    def same(self, scenario, fails=False):
         """Runs scenario(flavour) for both flavours; returns the observation
-        once they agree."""
-        seen = []
+        once they agree. fails: the scenario is meant to end in an error."""
+        seen, failed = [], []
         for flavour in FLAVOURS:
             try:
                 seen.append(scenario(flavour))
+                failed.append(False)
             except Exception as exc:  # compared below, like a result
                 seen.append(error_view(exc))
+                failed.append(True)
         self.assertEqual(seen[0], seen[1])
+        self.assertEqual(failed, [fails, fails], seen[1])
         return seen[1]
 
     def fetch(self, flavour, request, *extra, **kw):
@@ -245,7 +250,7 @@ class LocalServer(unittest.TestCase):
                          hashlib.sha256(b"one,two,three").hexdigest())
 
     def test_404_with_body(self):
-        seen = self.same(lambda f: self.fetch(f, self.url("/missing")))
+        seen = self.same(lambda f: self.fetch(f, self.url("/missing")), fails=True)
         self.assertEqual(seen["class"], "HTTPError")
         self.assertEqual((seen["code"], seen["body"]), (404, b"no such thing\n"))
 
@@ -326,14 +331,14 @@ class LocalServer(unittest.TestCase):
         self.assertTrue(seen[2])
 
     def test_timeout(self):
-        seen = self.same(lambda f: self.fetch(f, self.url("/slow"), timeout=0.5))
+        seen = self.same(lambda f: self.fetch(f, self.url("/slow"), timeout=0.5), fails=True)
         self.assertIn("TimeoutError", (seen["class"], seen.get("reason")))
 
     def test_refused(self):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]  # bound, never listening: refused
-            seen = self.same(lambda f: self.fetch(f, "http://127.0.0.1:%d/" % port))
+            seen = self.same(lambda f: self.fetch(f, "http://127.0.0.1:%d/" % port), fails=True)
         self.assertEqual((seen["class"], seen["reason"]), ("URLError", "ConnectionRefusedError"))
 
     def test_sock_dropped_while_reading(self):
@@ -353,6 +358,30 @@ class LocalServer(unittest.TestCase):
             c.close()
             return facts
         self.assertEqual(self.same(drop), [True] * 6)
+
+    def test_sock_like_a_socket(self):
+        def use(flavour):
+            c = connection_class(flavour)("127.0.0.1", self.server.server_address[1],
+                                          timeout=20)
+            c.request("GET", "/text")
+            sock = c.sock
+            with selectors.DefaultSelector() as sel:
+                sel.register(sock, selectors.EVENT_READ)
+                readable = len(sel.select(timeout=20)) == 1
+            ready, _, _ = select.select([sock], [], [], 20)
+            facts = [readable, ready == [sock], sock.gettimeout(),
+                     sock.getsockname()[0], sock.getpeername()[1] == c.port,
+                     bool(sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))]
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+            facts.append(sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE))
+            sock.settimeout(5.0)
+            facts.append(sock.gettimeout())
+            facts.append(c.getresponse().read() == TEXT.encode())
+            c.close()
+            facts.append(c.sock)
+            return facts
+        seen = self.same(use)
+        self.assertEqual(seen, [True, True, 20, "127.0.0.1", True, True, 1, 5.0, True, None])
 
     # -- xmlrpc -------------------------------------------------------------------
     def test_xmlrpc(self):
@@ -394,8 +423,8 @@ class LocalServer(unittest.TestCase):
 
 @unittest.skipUnless(HTTP and HTTPS and CA, "no nginx")
 class RealServers(unittest.TestCase):
-    def same(self, scenario):
-        return LocalServer.same(self, scenario)
+    def same(self, scenario, fails=False):
+        return LocalServer.same(self, scenario, fails)
 
     def https_get(self, flavour, port, context, path="/small", host="localhost"):
         with opener(flavour, context=context).open(
@@ -414,7 +443,8 @@ class RealServers(unittest.TestCase):
 
     def test_untrusted_certificate(self):
         port = int(E["HTTPC_TEST_UNTRUSTED_CA_PORT"])
-        seen = self.same(lambda f: self.https_get(f, port, ssl.create_default_context(cafile=CA)))
+        seen = self.same(lambda f: self.https_get(f, port, ssl.create_default_context(cafile=CA)),
+                         fails=True)
         self.assertEqual((seen["class"], seen["reason"]), ("URLError", "SSLCertVerificationError"))
 
     def test_ssl_context_parts(self):
@@ -456,7 +486,7 @@ class RealServers(unittest.TestCase):
                         return c.getresponse().status
                     finally:
                         c.close()
-                seen = self.same(get)
+                seen = self.same(get, fails=not succeeds)
                 if succeeds:
                     self.assertEqual(seen, 200)
                 else:
