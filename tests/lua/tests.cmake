@@ -1,1 +1,20 @@
+# The Lua suites, run on every interpreter the binding was built for
+# (HTTPC_LUA_INTERPRETERS: "name|executable|module dir"), as lua.<suite>.<name>.
+find_package(Python3 REQUIRED COMPONENTS Interpreter)
+set(HTTPC_LUA_TESTS ${CMAKE_SOURCE_DIR}/tests/lua)
+set(HTTPC_WITH_SERVERS ${CMAKE_SOURCE_DIR}/tests/support/with-servers.sh)
+foreach(entry ${HTTPC_LUA_INTERPRETERS})
+  string(REPLACE "|" ";" parts "${entry}")
+  list(GET parts 0 name)
+  list(GET parts 1 lua)
+  list(GET parts 2 dir)
+  set(env "LUA_PATH=${dir}/?.lua\;${dir}/?/init.lua\;${HTTPC_LUA_TESTS}/?.lua"
+          "LUA_CPATH=${dir}/?.so" "HTTPC_PYTHON=${Python3_EXECUTABLE}")
 
+  add_test(NAME lua.vectors.${name}
+    COMMAND ${Python3_EXECUTABLE} ${HTTPC_LUA_TESTS}/run_vectors.py ${lua} ${dir})
+  set_tests_properties(lua.vectors.${name} PROPERTIES TIMEOUT 600)
+
+  add_test(NAME lua.api.${name} COMMAND ${lua} ${HTTPC_LUA_TESTS}/test_api.lua)
+  set_tests_properties(lua.api.${name} PROPERTIES ENVIRONMENT "${env}" TIMEOUT 300)
+endforeach()
