@@ -17,6 +17,7 @@
  */
 
 %{
+#include <stdatomic.h>
 #include <string.h>
 
 #if LUA_VERSION_NUM < 502
@@ -25,11 +26,20 @@
 #define luahttpc_rawlen(L, i) lua_rawlen((L), (i))
 #endif
 
+/* Connections alive in this process, and the count at which creating one
+ * first runs a full collection (see luahttpc_conn_new). */
+static atomic_long luahttpc_live_conns;
+static atomic_long luahttpc_collect_at = 64;
+
 /* Registry key of the Lua error factory: function(code, message, errno,
  * tls_error, expected, line, partial) -> error object. */
 static char luahttpc_factory_key;
 
-static void delete_httpc_conn(httpc_conn *conn) { httpc_conn_free(conn); }
+static void delete_httpc_conn(httpc_conn *conn)
+{
+    httpc_conn_free(conn);
+    atomic_fetch_sub(&luahttpc_live_conns, 1);
+}
 static void delete_httpc_response(httpc_response *resp) { httpc_response_free(resp); }
 static void delete_httpc_tls_context(httpc_tls_context *ctx) { httpc_tls_context_free(ctx); }
 
@@ -248,6 +258,16 @@ static int luahttpc_conn_new(lua_State *L)
     opts.debuglevel = (int)luahttpc_opt_number(L, 4, "debuglevel", 0);
     lua_getfield(L, 4, "source_host");
     opts.source_host = lua_isstring(L, -1) ? lua_tostring(L, -1) : NULL; /* kept on the stack */
+    /* The collector sees a small userdata, not the socket and buffers
+     * behind it: when many connections are alive, collect the dropped ones
+     * before opening another, so a loop that never closes its connections
+     * does not run out of descriptors. The threshold follows the number a
+     * program really keeps (as Python's gc thresholds do). */
+    if (atomic_load(&luahttpc_live_conns) >= atomic_load(&luahttpc_collect_at)) {
+        lua_gc(L, LUA_GCCOLLECT, 0);
+        long alive = atomic_load(&luahttpc_live_conns);
+        atomic_store(&luahttpc_collect_at, alive * 2 > 64 ? alive * 2 : 64);
+    }
     httpc_conn *conn = NULL;
     int rc;
     if (lua_isboolean(L, 3) && !lua_toboolean(L, 3)) {
@@ -262,6 +282,7 @@ static int luahttpc_conn_new(lua_State *L)
     if (rc < 0)
         return luahttpc_raise(L, rc, NULL);
     SWIG_NewPointerObj(L, conn, SWIGTYPE_p_httpc_conn, 1);
+    atomic_fetch_add(&luahttpc_live_conns, 1);
     return 1;
 }
 
