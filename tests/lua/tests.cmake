@@ -35,3 +35,12 @@ foreach(entry ${HTTPC_LUA_INTERPRETERS})
     COMMAND ${CMAKE_SOURCE_DIR}/tests/support/no-dns.sh ${lua} ${HTTPC_LUA_TESTS}/no_dns.lua)
   set_tests_properties(lua.no_dns.${name} PROPERTIES ENVIRONMENT "${env}" TIMEOUT 120)
 endforeach()
+
+# LuaRocks: `luarocks make --tree DIR` for Lua 5.4 and LuaJIT, then the API
+# suite from each tree alone. It builds in <source>/build/luarocks.
+find_program(LUAROCKS_EXECUTABLE luarocks)
+if(LUAROCKS_EXECUTABLE)
+  add_test(NAME lua.rockspec COMMAND ${HTTPC_LUA_TESTS}/test_rockspec.sh)
+  set_tests_properties(lua.rockspec PROPERTIES ENVIRONMENT "HTTPC_PYTHON=${Python3_EXECUTABLE}"
+                       TIMEOUT 900 RUN_SERIAL TRUE)
+endif()
