@@ -31,6 +31,11 @@ foreach(entry ${HTTPC_LUA_INTERPRETERS})
     COMMAND ${HTTPC_WITH_SERVERS} --https --tinyproxy -- ${lua} ${HTTPC_LUA_TESTS}/real_servers.lua)
   set_tests_properties(lua.real_servers.${name} PROPERTIES ENVIRONMENT "${env}" TIMEOUT 600)
 
+  add_test(NAME lua.seeds_demo.${name}
+    COMMAND ${HTTPC_WITH_SERVERS} --nginx --
+            sh -c "exec ${lua} ${CMAKE_SOURCE_DIR}/examples/lua/seeds_demo.lua http://127.0.0.1:$HTTPC_TEST_HTTP_PORT/")
+  set_tests_properties(lua.seeds_demo.${name} PROPERTIES ENVIRONMENT "${env}" TIMEOUT 300)
+
   add_test(NAME lua.no_dns.${name}
     COMMAND ${CMAKE_SOURCE_DIR}/tests/support/no-dns.sh ${lua} ${HTTPC_LUA_TESTS}/no_dns.lua)
   set_tests_properties(lua.no_dns.${name} PROPERTIES ENVIRONMENT "${env}" TIMEOUT 120)
@@ -42,5 +47,5 @@ find_program(LUAROCKS_EXECUTABLE luarocks)
 if(LUAROCKS_EXECUTABLE)
   add_test(NAME lua.rockspec COMMAND ${HTTPC_LUA_TESTS}/test_rockspec.sh)
   set_tests_properties(lua.rockspec PROPERTIES ENVIRONMENT "HTTPC_PYTHON=${Python3_EXECUTABLE}"
-                       TIMEOUT 900 RUN_SERIAL TRUE)
+                       TIMEOUT 900)
 endif()
