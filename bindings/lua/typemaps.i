@@ -557,6 +557,26 @@ static int luahttpc_read_all(lua_State *L)
     return 1;
 }
 
+/* Registry key of the scratch buffer large reads land in before becoming a
+ * Lua string (one per Lua state, grown as needed, never garbage per read). */
+static char luahttpc_scratch_key;
+
+static char *luahttpc_scratch(lua_State *L, size_t cap)
+{
+    lua_pushlightuserdata(L, &luahttpc_scratch_key);
+    lua_rawget(L, LUA_REGISTRYINDEX);
+    char *buf = lua_touserdata(L, -1);
+    if (!buf || luahttpc_rawlen(L, -1) < cap) {
+        lua_pop(L, 1);
+        lua_pushlightuserdata(L, &luahttpc_scratch_key);
+        buf = lua_newuserdata(L, cap);
+        lua_rawset(L, LUA_REGISTRYINDEX);
+        return buf;
+    }
+    lua_pop(L, 1); /* the registry keeps it alive */
+    return buf;
+}
+
 typedef int (*luahttpc_reader)(httpc_response *, void *, size_t, size_t *);
 
 /* read(resp, n, kind) -> string ("" at the end): kind 0 read, 1 read1,
@@ -572,26 +592,13 @@ static int luahttpc_read(lua_State *L)
         cap = 0;
     if (kind < 0 || kind > 2)
         kind = 0;
-    luaL_Buffer b;
-    luaL_buffinit(L, &b);
+    char small[LUAL_BUFFERSIZE];
+    char *buf = (size_t)cap <= sizeof small ? small : luahttpc_scratch(L, (size_t)cap);
     size_t n = 0;
-    int rc;
-    if ((size_t)cap <= LUAL_BUFFERSIZE) {
-        char *p = luaL_prepbuffer(&b);
-        rc = readers[kind](resp, p, (size_t)cap, &n);
-    } else {
-        char *p = lua_newuserdata(L, (size_t)cap);
-        rc = readers[kind](resp, p, (size_t)cap, &n);
-        if (rc >= 0)
-            lua_pushlstring(L, p, n);
-        if (rc < 0)
-            return luahttpc_raise(L, rc, NULL);
-        return 1;
-    }
+    int rc = readers[kind](resp, buf, (size_t)cap, &n);
     if (rc < 0)
         return luahttpc_raise(L, rc, NULL);
-    luaL_addsize(&b, n);
-    luaL_pushresult(&b);
+    lua_pushlstring(L, buf, n);
     return 1;
 }
 

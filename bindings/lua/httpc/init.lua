@@ -186,6 +186,8 @@ local function end_of_body(self)
   response_close(self._r)
 end
 
+local READ_PIECE = 1024 * 1024
+
 local function read_line(self, keep_newline)
   local r = self._r
   local line = raw_read(r, 65536, 2)
@@ -218,10 +220,22 @@ local function read_one(self, fmt)
       value_error("read count must be a non-negative integer")
     end
     if fmt == 0 then return "" end
-    local data = raw_read(self._r, fmt, 0)
+    -- At most READ_PIECE bytes per native call (its buffer is sized by the
+    -- count): larger counts are read in pieces, as file:read(n) gives them.
+    local data = raw_read(self._r, fmt < READ_PIECE and fmt or READ_PIECE, 0)
     if data == "" then
       end_of_body(self)
       return nil
+    end
+    if fmt > READ_PIECE and #data == READ_PIECE then
+      local parts, got = {data}, #data
+      while got < fmt do
+        local part = raw_read(self._r, fmt - got < READ_PIECE and fmt - got or READ_PIECE, 0)
+        if part == "" then break end
+        parts[#parts + 1] = part
+        got = got + #part
+      end
+      data = table.concat(parts)
     end
     return data
   elseif fmt == "l" or fmt == "*l" then
