@@ -40,8 +40,14 @@ static void delete_httpc_conn(httpc_conn *conn)
     httpc_conn_free(conn);
     atomic_fetch_sub(&luahttpc_live_conns, 1);
 }
-static void delete_httpc_response(httpc_response *resp) { httpc_response_free(resp); }
-static void delete_httpc_tls_context(httpc_tls_context *ctx) { httpc_tls_context_free(ctx); }
+static void delete_httpc_response(httpc_response *resp)
+{
+    httpc_response_free(resp);
+}
+static void delete_httpc_tls_context(httpc_tls_context *ctx)
+{
+    httpc_tls_context_free(ctx);
+}
 
 /* Pushes the error object for `code` (negative), built from the calling
  * thread's last-error record when it holds that code; `message` (or NULL)
@@ -58,7 +64,9 @@ static void luahttpc_push_error(lua_State *L, int code, const char *message, int
     if (!lua_isfunction(L, -1)) {
         lua_pop(L, 1);
         lua_pushfstring(L, "httpc error %d: %s", code,
-                        message ? message : ours ? e->message : httpc_strerror(code));
+                        message ? message
+                        : ours  ? e->message
+                                : httpc_strerror(code));
         return;
     }
     lua_pushinteger(L, code);
@@ -341,7 +349,8 @@ static void luahttpc_headers_from(lua_State *L, int arg, luahttpc_headers *h, co
             }
             lua_rawgeti(L, -1, 1);
             lua_rawgeti(L, -2, 2);
-            if (lua_type(L, -2) != LUA_TSTRING || !luahttpc_header_text(L, -2, &h->items[h->n].name) ||
+            if (lua_type(L, -2) != LUA_TSTRING ||
+                !luahttpc_header_text(L, -2, &h->items[h->n].name) ||
                 !luahttpc_header_text(L, -1, &h->items[h->n].value))
                 bad = "header names must be strings and values strings or numbers, without NUL";
             h->n++;
@@ -354,7 +363,8 @@ static void luahttpc_headers_from(lua_State *L, int arg, luahttpc_headers *h, co
         lua_pushnil(L);
         while (!bad && lua_next(L, arg)) {
             /* stack: key value */
-            if (lua_type(L, -2) != LUA_TSTRING || !luahttpc_header_text(L, -2, &h->items[h->n].name)) {
+            if (lua_type(L, -2) != LUA_TSTRING ||
+                !luahttpc_header_text(L, -2, &h->items[h->n].name)) {
                 bad = "header names must be strings without NUL";
             } else {
                 if (lua_type(L, -1) == LUA_TNUMBER) {
@@ -382,9 +392,9 @@ static void luahttpc_headers_from(lua_State *L, int arg, luahttpc_headers *h, co
  * source are caught there and raised again once the C call has returned. */
 typedef struct {
     lua_State *L;
-    int fn;       /* stack index of the source function */
-    int keep;     /* stack index of the slot holding the last string */
-    int err;      /* stack index of the slot holding a caught error */
+    int fn;   /* stack index of the source function */
+    int keep; /* stack index of the slot holding the last string */
+    int err;  /* stack index of the slot holding a caught error */
     int failed;
 } luahttpc_source;
 
@@ -645,24 +655,23 @@ static int luahttpc_response_headers(lua_State *L)
 /* proxy_headers(conn) -> list or nil */
 static int luahttpc_proxy_headers(lua_State *L)
 {
-    return luahttpc_push_headers(
-        L, httpc_conn_proxy_response_headers(luahttpc_conn_arg(L, 1, "get_proxy_response_headers")));
+    return luahttpc_push_headers(L, httpc_conn_proxy_response_headers(
+                                        luahttpc_conn_arg(L, 1, "get_proxy_response_headers")));
 }
 
-static const luaL_Reg luahttpc_natives[] = {
-    {"set_error_factory", luahttpc_set_error_factory},
-    {"conn_new", luahttpc_conn_new},
-    {"request", luahttpc_request},
-    {"endheaders", luahttpc_endheaders},
-    {"putheader", luahttpc_putheader},
-    {"set_tunnel", luahttpc_set_tunnel},
-    {"getresponse", luahttpc_getresponse},
-    {"read_all", luahttpc_read_all},
-    {"read", luahttpc_read},
-    {"peek", luahttpc_peek},
-    {"response_headers", luahttpc_response_headers},
-    {"proxy_headers", luahttpc_proxy_headers},
-    {NULL, NULL}};
+static const luaL_Reg luahttpc_natives[] = {{"set_error_factory", luahttpc_set_error_factory},
+                                            {"conn_new", luahttpc_conn_new},
+                                            {"request", luahttpc_request},
+                                            {"endheaders", luahttpc_endheaders},
+                                            {"putheader", luahttpc_putheader},
+                                            {"set_tunnel", luahttpc_set_tunnel},
+                                            {"getresponse", luahttpc_getresponse},
+                                            {"read_all", luahttpc_read_all},
+                                            {"read", luahttpc_read},
+                                            {"peek", luahttpc_peek},
+                                            {"response_headers", luahttpc_response_headers},
+                                            {"proxy_headers", luahttpc_proxy_headers},
+                                            {NULL, NULL}};
 %}
 
 %init %{

@@ -282,6 +282,40 @@ if is_54 then
   end)
 end
 
+T.test("a response outlives its dropped connection", function()
+  local reply = "reply: HTTP/1.1 200 OK\\r\\nContent-Length: 100000\\r\\n\\r\\n\n" ..
+                "reply-repeat: 1000\nreply: " .. ("0123456789"):rep(10) .. "\n"
+  local port = T.serve_text(reply)
+  local function fetch()
+    local conn = httpc.HTTPConnection("127.0.0.1", port, {timeout = 10})
+    conn:request("GET", "/")
+    return conn:getresponse()
+  end
+  local r = fetch()
+  collectgarbage("collect")
+  collectgarbage("collect")
+  local body = r:read("a")
+  T.eq(#body, 100000, "whole body read after the connection was dropped")
+end)
+
+T.test("debug output goes to stdout as http.client prints it", function()
+  local port = T.serve_vector(T.root .. "/tests/vectors/001-get-200-content-length.vec")
+  local lua = arg[-1]
+  local code = string.format([[
+    local httpc = require("httpc")
+    local conn = httpc.HTTPConnection("127.0.0.1", %d, {debuglevel = 1})
+    conn:request("GET", "/")
+    print(conn:getresponse():read("a"))
+  ]], port)
+  local p = assert(io.popen(lua .. " -e '" .. code .. "'"))
+  local out = p:read("a")
+  p:close()
+  T.ok(out:find("send: b'GET / HTTP/1.1\\r\\n", 1, true), "send: line in " .. out)
+  T.ok(out:find("reply: 'HTTP/1.1 200 OK\\r\\n'", 1, true), "reply: line in " .. out)
+  T.ok(out:find("header: Content-Length: 5", 1, true), "header: line in " .. out)
+  T.ok(out:find("hello\n", 1, true), "body")
+end)
+
 T.test("handles are freed by the garbage collector", function()
   local port = T.serve_vector(V .. "001-get-200-content-length.vec")
   local conn, r = get(port)
@@ -291,4 +325,4 @@ T.test("handles are freed by the garbage collector", function()
   collectgarbage("collect")
 end)
 
-T.run(is_54 and 20 or 19)
+T.run(is_54 and 22 or 21)

@@ -407,7 +407,10 @@ end
 --- Reads the response head; the body is read from the response object.
 function Connection:getresponse()
   local r, status, reason, version, will_close, chunked = raw_getresponse(self._c)
-  return setmetatable({_r = r, status = status, reason = reason, version = version,
+  -- _conn: the body comes through the connection's socket, which must not
+  -- be collected while the response is still read (http.client's response
+  -- holds its socket the same way).
+  return setmetatable({_r = r, _conn = self, status = status, reason = reason, version = version,
                        will_close = will_close, chunked = chunked}, Response)
 end
 
