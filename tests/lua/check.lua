@@ -87,9 +87,11 @@ function T.run(minimum)
   local need = filter == "" and minimum or 1
   if ran < need then
     print(string.format("too few tests ran: %d (at least %d expected)", ran, need))
-    os.exit(1)
+    os.exit(1, true)
   end
-  os.exit(failed == 0 and 0 or 1)
+  -- close = true: the state is closed, so every handle still alive is
+  -- finalized (and checked by valgrind runs) before the process exits
+  os.exit(failed == 0 and 0 or 1, true)
 end
 
 return T
