@@ -1,20 +1,16 @@
 -- lua_httpc.lua MODULE_DIR HOST PORT PATH N TLS MODE: N sequential GETs with
 -- the httpc Lua module found in MODULE_DIR (build/lua for lua5.4,
--- build/luajit for luajit), each body read in 256 KiB pieces. Prints
--- "requests=N bytes=B seconds=S conns=C"; exits 3 when httpc is missing.
+-- build/luajit for luajit), each body read in 256 KiB pieces. Exits 3 when
+-- httpc cannot be loaded.
+package.path = (arg[0]:match("^(.*)/[^/]+$") or ".") .. "/?.lua;" .. package.path
+local B = require("lua_bench")
 local dir = arg[1]
 package.path = dir .. "/?.lua;" .. dir .. "/?/init.lua;" .. package.path
 package.cpath = dir .. "/?.so;" .. package.cpath
 local ok, httpc = pcall(require, "httpc")
-if not ok then
-  io.stderr:write("lua_httpc: httpc not loadable: ", tostring(httpc), "\n")
-  os.exit(3)
-end
-package.path = (arg[0]:match("^(.*)/[^/]+$") or ".") .. "/?.lua;" .. package.path
-local clock = require("lua_clock")
+if not ok then B.skip("lua_httpc", httpc) end
 
-local host, port, path, count, tls, mode = arg[2], tonumber(arg[3]), arg[4], tonumber(arg[5]),
-  arg[6] == "1", arg[7]
+local host, port, path, count, tls, mode = B.args(2)
 local conn
 if tls then
   local ctx = httpc.create_default_context{cafile = os.getenv("BENCH_CAFILE")}
@@ -24,7 +20,7 @@ else
 end
 local PIECE = 256 * 1024
 local total, connections = 0, 0
-local start = clock()
+local start = B.clock()
 for _ = 1, count do
   if not conn:fileno() then connections = connections + 1 end
   conn:request("GET", path)
@@ -37,5 +33,4 @@ for _ = 1, count do
   end
   if mode == "newconn" then conn:close() end
 end
-local seconds = clock() - start
-print(string.format("requests=%d bytes=%d seconds=%.6f conns=%d", count, total, seconds, connections))
+B.report(count, total, B.clock() - start, connections)

@@ -17,15 +17,6 @@ foreach(entry ${HTTPC_LUA_INTERPRETERS})
 
   add_test(NAME lua.api.${name} COMMAND ${lua} ${HTTPC_LUA_TESTS}/test_api.lua)
   set_tests_properties(lua.api.${name} PROPERTIES ENVIRONMENT "${env}" TIMEOUT 300)
-endforeach()
-
-foreach(entry ${HTTPC_LUA_INTERPRETERS})
-  string(REPLACE "|" ";" parts "${entry}")
-  list(GET parts 0 name)
-  list(GET parts 1 lua)
-  list(GET parts 2 dir)
-  set(env "LUA_PATH=${dir}/?.lua\;${dir}/?/init.lua\;${HTTPC_LUA_TESTS}/?.lua"
-          "LUA_CPATH=${dir}/?.so" "HTTPC_PYTHON=${Python3_EXECUTABLE}")
 
   add_test(NAME lua.real_servers.${name}
     COMMAND ${HTTPC_WITH_SERVERS} --https --tinyproxy -- ${lua} ${HTTPC_LUA_TESTS}/real_servers.lua)
