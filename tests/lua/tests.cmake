@@ -16,7 +16,7 @@ foreach(entry ${HTTPC_LUA_INTERPRETERS})
   set_tests_properties(lua.vectors.${name} PROPERTIES TIMEOUT 600)
 
   add_test(NAME lua.api.${name} COMMAND ${lua} ${HTTPC_LUA_TESTS}/test_api.lua)
-  set_tests_properties(lua.api.${name} PROPERTIES ENVIRONMENT "${env}" TIMEOUT 300)
+  set_tests_properties(lua.api.${name} PROPERTIES ENVIRONMENT "${env}" TIMEOUT 600)
 
   add_test(NAME lua.real_servers.${name}
     COMMAND ${HTTPC_WITH_SERVERS} --https --tinyproxy -- ${lua} ${HTTPC_LUA_TESTS}/real_servers.lua)
