@@ -27,6 +27,10 @@ def lua_env(module_dir):
     env = dict(os.environ)
     env["LUA_PATH"] = "%s/?.lua;%s/?/init.lua" % (module_dir, module_dir)
     env["LUA_CPATH"] = "%s/?.so" % module_dir
+    # A sanitizer build: the runtimes for the Lua process only (see tests.cmake).
+    if os.environ.get("HTTPC_LUA_PRELOAD"):
+        env["LD_PRELOAD"] = os.environ["HTTPC_LUA_PRELOAD"]
+        env["ASAN_OPTIONS"] = "detect_leaks=0"
     return env
 
 
