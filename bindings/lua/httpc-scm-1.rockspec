@@ -1,7 +1,7 @@
 -- LuaRocks package of the httpc Lua binding. From the repository root:
 --   luarocks --lua-version 5.4 make --tree DIR bindings/lua/httpc-scm-1.rockspec
 -- builds the module with CMake (needs cmake, swig, libwolfssl-dev) into
--- build/luarocks/ and installs httpc (init.lua) and httpc.raw (raw.so).
+-- build-luarocks/ and installs httpc (init.lua) and httpc.raw (raw.so).
 -- LuaJIT: luarocks --lua-version 5.1 make --tree DIR LUA_INCDIR=/usr/include/luajit-2.1 ...
 rockspec_format = "3.0"
 package = "httpc"
@@ -21,13 +21,13 @@ dependencies = {
 }
 build = {
   type = "command",
-  build_command = [[cmake -S . -B build/luarocks -DCMAKE_BUILD_TYPE=Release -DHTTPC_LUA_INCDIR="$(LUA_INCDIR)" -DHTTPC_BUILD_TESTS=OFF -DHTTPC_BUILD_PYTHON=OFF -DHTTPC_BUILD_NODE=OFF -DHTTPC_BUILD_EXAMPLES=OFF -DHTTPC_BUILD_BENCH=OFF && cmake --build build/luarocks --target httpc_lua_rock -j 2]],
+  build_command = [[cmake -S . -B build-luarocks -DCMAKE_BUILD_TYPE=Release -DHTTPC_LUA_INCDIR="$(LUA_INCDIR)" -DHTTPC_BUILD_TESTS=OFF -DHTTPC_BUILD_PYTHON=OFF -DHTTPC_BUILD_NODE=OFF -DHTTPC_BUILD_EXAMPLES=OFF -DHTTPC_BUILD_BENCH=OFF && cmake --build build-luarocks --target httpc_lua_rock -j 2]],
   install = {
     lua = {
       httpc = "bindings/lua/httpc/init.lua",
     },
     lib = {
-      ["httpc.raw"] = "build/luarocks/luarocks/httpc/raw.so",
+      ["httpc.raw"] = "build-luarocks/luarocks/httpc/raw.so",
     },
   },
 }

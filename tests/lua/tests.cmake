@@ -49,7 +49,7 @@ foreach(entry ${HTTPC_LUA_INTERPRETERS})
 endforeach()
 
 # LuaRocks: `luarocks make --tree DIR` for Lua 5.4 and LuaJIT, then the API
-# suite from each tree alone. It builds in <source>/build/luarocks.
+# suite from each tree alone. It builds in <source>/build-luarocks.
 find_program(LUAROCKS_EXECUTABLE luarocks)
 if(LUAROCKS_EXECUTABLE)
   add_test(NAME lua.rockspec COMMAND ${HTTPC_LUA_TESTS}/test_rockspec.sh)
