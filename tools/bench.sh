@@ -36,9 +36,14 @@ CLIENTS=(
   "http.client|8|python3 $root/bench/py_httpclient.py"
   "node|4|node $root/bench/node_http.js"
   "httpc-py|8|python3 $root/bench/py_httpc.py"
+  "httpc-lua|2|lua5.4 $root/bench/lua_httpc.lua $build/lua"
+  "httpc-luajit|2|luajit $root/bench/lua_httpc.lua $build/luajit"
+  "luasocket|8|lua5.4 $root/bench/lua_socket.lua"
+  "lua-http|32|luajit $root/bench/lua_http.lua"
 )
 # Ratios reported: SUBJECT/PEER.
 RATIOS="httpc/raw httpc/wrk httpc/libcurl httpc/http.client httpc/node httpc-py/http.client"
+RATIOS="$RATIOS httpc-lua/luasocket httpc-luajit/lua-http httpc-lua/httpc"
 
 # ------------------------------------------------------------ scenarios
 # NAME|PATH|N|TLS|MODE|UNIT (req/s or MB/s)
