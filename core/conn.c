@@ -675,15 +675,22 @@ static void response_destroy(httpc_response *r)
     free(r);
 }
 
+/* The response being read, if any, takes the socket (and closes it when
+ * its body ends); the connection has none left. */
+static void current_takes_stream(httpc_conn *conn)
+{
+    if (conn->current && conn->current->stream == conn->stream && conn->stream) {
+        conn->current->owns_stream = true;
+        conn->stream = NULL;
+    }
+}
+
 void httpc_conn_free(httpc_conn *conn)
 {
     if (!conn)
         return;
     /* Responses outlive their connection: the current one takes the socket. */
-    if (conn->current && conn->current->stream == conn->stream && conn->stream) {
-        conn->current->owns_stream = true;
-        conn->stream = NULL;
-    }
+    current_takes_stream(conn);
     for (httpc_response *r = conn->live; r;) {
         httpc_response *next = r->live_next;
         r->conn = NULL;
@@ -761,6 +768,14 @@ void httpc_conn_close(httpc_conn *conn)
     if (conn->current)
         response_release(conn->current, false);
     conn->current = NULL;
+    conn_drop_stream(conn);
+}
+
+void httpc_conn_drop_socket(httpc_conn *conn)
+{
+    if (!conn)
+        return;
+    current_takes_stream(conn);
     conn_drop_stream(conn);
 }
 
