@@ -290,8 +290,10 @@ expect_ok "GET the chunked file back" -o "$WORK/chunked.back" $HTTP/upload/chunk
 check "chunked file stored byte for byte" cmp -s "$WORK/body.bin" "$WORK/chunked.back"
 
 # nginx's /post answers as soon as it has the head, before a body sent in a
-# second write arrives (ENGINE_BUGS.md #1: the engine reconnected mid-request
-# and sent the body alone on a new connection). A race, so try it 10 times.
+# second write arrives. The engine once probed liveness before every write,
+# took that early answer for a dead connection and sent the rest of the body
+# alone on a new one; the probe now runs once per request, before its head.
+# A race, so try it 10 times.
 printf 'small body\n' >"$WORK/small.txt"
 early_answer_ok() {
     local i
