@@ -19,8 +19,9 @@ missing() {
 }
 
 require_cmd() {
-    local name
+    local name path
     for name in "$@"; do
-        command -v "$name" >/dev/null 2>&1 || [ -x "$name" ] || missing "$name"
+        # bash's command -v also names a file on PATH that is not executable.
+        path=$(command -v "$name" 2>/dev/null) && [ -x "$path" ] || missing "$name"
     done
 }
