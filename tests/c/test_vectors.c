@@ -314,6 +314,29 @@ reaped:
 static char failures[65536];
 static size_t failures_len;
 
+/* NULL when `h` holds exactly the n names and values, in order; otherwise
+ * what differs first (in a static buffer). */
+static const char *fields_differ(const httpc_headers *h, const hc_buf *names, const hc_buf *values,
+                                 int n)
+{
+    static char why[512];
+    if (httpc_headers_count(h) != (size_t)n) {
+        snprintf(why, sizeof why, "%zu fields, expected %d", httpc_headers_count(h), n);
+        return why;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *name = httpc_headers_name(h, (size_t)i);
+        const char *value = httpc_headers_value(h, (size_t)i);
+        if (strcmp(name, names[i].data) != 0 ||
+            strcmp(value, values[i].data ? values[i].data : "") != 0) {
+            snprintf(why, sizeof why, "field %d is '%s: %s', expected '%s: %s'", i, name, value,
+                     names[i].data, values[i].data ? values[i].data : "");
+            return why;
+        }
+    }
+    return NULL;
+}
+
 #define CHECK(cond, ...)                                                                           \
     do {                                                                                           \
         if (!(cond)) {                                                                             \
@@ -393,16 +416,9 @@ static int run_vector(const char *dir, const char *file)
             CHECK(httpc_response_will_close(resp) == vec.expect_will_close, "will_close %d",
                   httpc_response_will_close(resp));
         if (vec.has_exp_headers) {
-            const httpc_headers *h = httpc_response_headers(resp);
-            CHECK(httpc_headers_count(h) == (size_t)vec.n_exp_headers, "%zu headers, expected %d",
-                  httpc_headers_count(h), vec.n_exp_headers);
-            for (int i = 0; i < vec.n_exp_headers; i++) {
-                CHECK(strcmp(httpc_headers_name(h, (size_t)i), vec.exp_names[i].data) == 0,
-                      "header %d name '%s'", i, httpc_headers_name(h, (size_t)i));
-                CHECK(strcmp(httpc_headers_value(h, (size_t)i),
-                             vec.exp_values[i].data ? vec.exp_values[i].data : "") == 0,
-                      "header %d value '%s'", i, httpc_headers_value(h, (size_t)i));
-            }
+            const char *why = fields_differ(httpc_response_headers(resp), vec.exp_names,
+                                            vec.exp_values, vec.n_exp_headers);
+            CHECK(!why, "headers: %s", why);
         }
         stage = "read";
         rc = httpc_response_read_all(resp, &body, &body_len);
@@ -432,17 +448,10 @@ static int run_vector(const char *dir, const char *file)
             CHECK(body_len == vec.expect_body.len &&
                       (body_len == 0 || memcmp(body, vec.expect_body.data, body_len) == 0),
                   "body of %zu bytes differs (expected %zu)", body_len, vec.expect_body.len);
-        const httpc_headers *t = httpc_response_trailers(resp);
         if (vec.n_trailers) {
-            CHECK(httpc_headers_count(t) == (size_t)vec.n_trailers, "%zu trailers",
-                  httpc_headers_count(t));
-            for (int i = 0; i < vec.n_trailers; i++) {
-                CHECK(strcmp(httpc_headers_name(t, (size_t)i), vec.trl_names[i].data) == 0,
-                      "trailer %d name '%s'", i, httpc_headers_name(t, (size_t)i));
-                CHECK(strcmp(httpc_headers_value(t, (size_t)i),
-                             vec.trl_values[i].data ? vec.trl_values[i].data : "") == 0,
-                      "trailer %d value '%s'", i, httpc_headers_value(t, (size_t)i));
-            }
+            const char *why = fields_differ(httpc_response_trailers(resp), vec.trl_names,
+                                            vec.trl_values, vec.n_trailers);
+            CHECK(!why, "trailers: %s", why);
         }
     }
 done:
