@@ -277,6 +277,21 @@ static int next_chunk(void *userdata, const void **data, size_t *len)
  * writing the newline after the port when we have read the digits. */
 static int server_stdout = -1;
 
+/* The interpreter python3 runs, resolved once: `python3` may be a pyenv shim
+ * (a shell script) that takes seconds to start on a loaded machine, once per
+ * vector. */
+static char python_path[4096];
+
+static void resolve_python(void)
+{
+    FILE *p = popen("python3 -c 'import sys; print(sys.executable)'", "r");
+    cr_assert_not_null(p);
+    char *line = fgets(python_path, sizeof python_path, p);
+    pclose(p);
+    cr_assert(line && python_path[0] == '/', "cannot find python3's interpreter");
+    python_path[strcspn(python_path, "\n")] = '\0';
+}
+
 static int start_server(const char *path, const char *capture, pid_t *pid)
 {
     int pipefd[2];
@@ -285,8 +300,8 @@ static int start_server(const char *path, const char *capture, pid_t *pid)
     if (*pid == 0) {
         dup2(pipefd[1], 1);
         close(pipefd[0]);
-        execlp("python3", "python3", HTTPC_SOURCE_DIR "/tests/support/vector_server.py", path,
-               "--capture", capture, (char *)NULL);
+        execl(python_path, "python3", HTTPC_SOURCE_DIR "/tests/support/vector_server.py", path,
+              "--capture", capture, (char *)NULL);
         _exit(127);
     }
     close(pipefd[1]);
@@ -502,6 +517,7 @@ Test(vectors, all_vectors_behave_as_specified, .timeout = 600)
     closedir(d);
     qsort(names, (size_t)n, sizeof names[0], compare_names);
     const char *only = getenv("HTTPC_VECTOR");
+    resolve_python();
     int passed = 0, failed = 0;
     for (int i = 0; i < n; i++) {
         if (only && !strstr(names[i], only))
