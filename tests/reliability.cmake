@@ -59,7 +59,7 @@ set_tests_properties(reliability.asan PROPERTIES TIMEOUT 1200
 
 # valgrind memcheck over the C suite of this build (tests/c and the faults).
 add_test(NAME reliability.valgrind COMMAND ${HTTPC_TOOLS}/valgrind.sh ${CMAKE_BINARY_DIR})
-set_tests_properties(reliability.valgrind PROPERTIES TIMEOUT 1200 SKIP_RETURN_CODE 77)
+set_tests_properties(reliability.valgrind PROPERTIES TIMEOUT 1800 SKIP_RETURN_CODE 77)
 endif()
 
 # ABI guard against abi/libhttpc.abi.
