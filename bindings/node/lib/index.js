@@ -1,0 +1,561 @@
+"use strict";
+// httpc for Node.js: http.client's classes over the httpc C library.
+//
+// Promise API (the default): every call that can block runs on libuv's thread
+// pool, one operation at a time per connection, so the event loop stays free.
+// Sync API (`...Sync`): the same calls made at once, for scripts and CLIs.
+// Both go through the same natives of the private addon (httpc_raw.node), so
+// they give the same results and throw or reject with the same errors.
+const fs = require("fs");
+const os = require("os");
+const path = require("path");
+const { Readable } = require("stream");
+const raw = require("./httpc_raw.node");
+const { buildClasses, makeFactory } = require("./errors");
+
+const { classes: errors, byCode } = buildClasses(raw);
+raw.setErrorFactory(makeFactory(raw, byCode));
+
+const HTTP_PORT = raw.HTTPC_HTTP_PORT;
+const HTTPS_PORT = raw.HTTPC_HTTPS_PORT;
+const READ_ANY = 1; // httpc_response_read1: what one receive gives
+const READ_LINE = 2;
+const CHUNK_SIZE = 65536;
+
+function invalidArgument(message) {
+  return new errors.InvalidArgumentError(message);
+}
+
+// ---------------------------------------------------------------- headers
+
+// Request headers: a plain object (array values repeat the header), a Map, a
+// Headers, or an iterable of [name, value] pairs (order and repeats kept).
+// Returns the flat [name, value, ...] list the addon takes.
+function flattenHeaders(headers) {
+  if (headers === undefined || headers === null) return null;
+  if (typeof headers !== "object") throw new TypeError("headers must be an object or an array of [name, value] pairs");
+  const pairs = typeof headers[Symbol.iterator] === "function" ? headers : Object.entries(headers);
+  const flat = [];
+  for (const pair of pairs) {
+    if (!Array.isArray(pair) || pair.length !== 2) throw new TypeError("each header must be a [name, value] pair");
+    const [name, value] = pair;
+    if (typeof name !== "string") throw new TypeError("a header name must be a string");
+    for (const one of Array.isArray(value) ? value : [value]) {
+      if (typeof one === "string") flat.push(name, one);
+      else if (typeof one === "number" || typeof one === "bigint") flat.push(name, String(one));
+      else throw new TypeError(`the value of header ${JSON.stringify(name)} must be a string or a number`);
+    }
+  }
+  return flat;
+}
+
+// Headers Node's http keeps only once (it drops later copies).
+const SINGLE_VALUED = new Set([
+  "age", "authorization", "content-length", "content-type", "etag", "expires", "from", "host",
+  "if-modified-since", "if-unmodified-since", "last-modified", "location", "max-forwards",
+  "proxy-authorization", "referer", "retry-after", "server", "user-agent",
+]);
+
+// A flat [name, value, ...] list as Node's http shows it: lower-case names,
+// set-cookie an array, cookie joined with "; ", the rest with ", ".
+function headersObject(flat) {
+  const out = Object.create(null);
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const name = flat[i].toLowerCase();
+    const value = flat[i + 1];
+    const seen = out[name];
+    if (name === "set-cookie") (seen ? seen : (out[name] = [])).push(value);
+    else if (seen === undefined) out[name] = value;
+    else if (SINGLE_VALUED.has(name)) continue;
+    else out[name] = seen + (name === "cookie" ? "; " : ", ") + value;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- bodies
+
+function isBytes(value) {
+  return ArrayBuffer.isView(value) || value instanceof ArrayBuffer;
+}
+
+function asBuffer(value) {
+  if (Buffer.isBuffer(value)) return value;
+  if (typeof value === "string") return Buffer.from(value, "utf8");
+  if (value instanceof ArrayBuffer) return Buffer.from(value);
+  if (ArrayBuffer.isView(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  throw new TypeError("a body chunk must be a Buffer, a Uint8Array or a string");
+}
+
+// A body the addon sends in one call (null: none), or undefined when the body
+// is an iterable or a stream that is sent chunk by chunk.
+function wholeBody(body) {
+  if (body === undefined || body === null) return null;
+  if (typeof body === "string" || isBytes(body)) return asBuffer(body);
+  if (typeof body === "object" && (typeof body[Symbol.iterator] === "function" || typeof body[Symbol.asyncIterator] === "function")) {
+    return undefined;
+  }
+  throw new TypeError("body must be a Buffer, a Uint8Array, a string, an iterable or async iterable of them, or a stream.Readable");
+}
+
+function chunkFrame(chunk, chunked) {
+  if (!chunked) return chunk;
+  return Buffer.concat([Buffer.from(chunk.length.toString(16).toUpperCase() + "\r\n", "latin1"), chunk, Buffer.from("\r\n")]);
+}
+const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
+
+// ---------------------------------------------------------------- TLS
+
+function pemIsInline(value) {
+  return Buffer.isBuffer(value) || (typeof value === "string" && value.includes("-----BEGIN"));
+}
+
+// Loads a client certificate and key given as file names or PEM text (the C
+// library reads files: inline PEM goes through a private temporary file).
+function loadCertChain(handle, cert, key) {
+  const dir = pemIsInline(cert) || pemIsInline(key) ? fs.mkdtempSync(path.join(os.tmpdir(), "httpc-node-")) : null;
+  try {
+    const file = (value, name) => {
+      if (value === undefined || value === null) return null;
+      if (!pemIsInline(value)) return String(value);
+      const where = path.join(dir, name);
+      fs.writeFileSync(where, value, { mode: 0o600 });
+      return where;
+    };
+    raw.httpc_tls_context_load_cert_chain(handle, file(cert, "cert.pem"), file(key, "key.pem"));
+  } finally {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The counterpart of Python's ssl.SSLContext, for HTTPSConnection. */
+class TLSContext {
+  #handle;
+  constructor({ loadSystemStore = true } = {}) {
+    this.#handle = loadSystemStore ? raw.httpc_tls_context_new() : raw.httpc_tls_context_new_empty();
+  }
+  static handleOf(ctx) {
+    return ctx.#handle;
+  }
+  get checkHostname() { return raw.httpc_tls_context_check_hostname(this.#handle) === 1; }
+  set checkHostname(on) { raw.httpc_tls_context_set_check_hostname(this.#handle, on ? 1 : 0); }
+  get rejectUnauthorized() { return raw.httpc_tls_context_verify_mode(this.#handle) !== raw.HTTPC_CERT_NONE; }
+  set rejectUnauthorized(on) {
+    if (!on) raw.httpc_tls_context_set_check_hostname(this.#handle, 0);
+    raw.httpc_tls_context_set_verify_mode(this.#handle, on ? raw.HTTPC_CERT_REQUIRED : raw.HTTPC_CERT_NONE);
+  }
+  get minVersion() { return raw.httpc_tls_context_min_version(this.#handle) === raw.HTTPC_TLS_VERSION_1_3 ? "TLSv1.3" : "TLSv1.2"; }
+  set minVersion(name) {
+    const versions = { "TLSv1.2": raw.HTTPC_TLS_VERSION_1_2, "TLSv1.3": raw.HTTPC_TLS_VERSION_1_3 };
+    if (!(name in versions)) throw invalidArgument(`minVersion must be 'TLSv1.2' or 'TLSv1.3', not ${JSON.stringify(name)}`);
+    raw.httpc_tls_context_set_min_version(this.#handle, versions[name]);
+  }
+  loadVerifyLocations({ cafile, capath, ca } = {}) {
+    if (cafile !== undefined) raw.httpc_tls_context_load_verify_file(this.#handle, String(cafile));
+    if (capath !== undefined) raw.httpc_tls_context_load_verify_dir(this.#handle, String(capath));
+    for (const pem of ca === undefined ? [] : Array.isArray(ca) ? ca : [ca]) raw.httpc_tls_context_load_verify_pem(this.#handle, pem);
+  }
+  loadCertChain(cert, key) {
+    loadCertChain(this.#handle, cert, key);
+  }
+}
+
+/** As tls.createSecureContext with Python's defaults: verification and
+ * hostname checks on; the CAs given (ca: PEM text, cafile, capath) or else
+ * the system store. */
+function createDefaultContext(options = {}) {
+  const { ca, cafile, capath, checkHostname, rejectUnauthorized, minVersion, cert, key } = options;
+  const given = ca !== undefined || cafile !== undefined || capath !== undefined;
+  const ctx = new TLSContext({ loadSystemStore: !given });
+  if (given) ctx.loadVerifyLocations({ ca, cafile, capath });
+  if (rejectUnauthorized === false) ctx.rejectUnauthorized = false;
+  if (checkHostname !== undefined) ctx.checkHostname = checkHostname;
+  if (minVersion !== undefined) ctx.minVersion = minVersion;
+  if (cert !== undefined) ctx.loadCertChain(cert, key);
+  return ctx;
+}
+
+// ---------------------------------------------------------------- connections
+
+function seconds(ms, what) {
+  if (ms === undefined || ms === null) return -1;
+  if (typeof ms !== "number" || Number.isNaN(ms) || ms < 0) throw invalidArgument(`${what} must be a number of milliseconds >= 0`);
+  return ms / 1000;
+}
+
+// What a connection and its responses share: one operation at a time.
+class Lane {
+  busy = false;
+  afterOp = []; // closes asked for while an operation was in flight
+  enter() {
+    if (this.busy) {
+      throw new errors.StateError("another operation is in progress on this connection (await it first)");
+    }
+    this.busy = true;
+  }
+  leave() {
+    this.busy = false;
+    const pending = this.afterOp.splice(0);
+    for (const fn of pending) fn();
+  }
+  // Runs fn now, or once the operation in flight has ended.
+  whenIdle(fn) {
+    if (this.busy) this.afterOp.push(fn);
+    else fn();
+  }
+}
+
+async function onLane(lane, work) {
+  lane.enter();
+  try {
+    return await work();
+  } finally {
+    lane.leave();
+  }
+}
+
+function onLaneSync(lane, work) {
+  lane.enter();
+  try {
+    return work();
+  } finally {
+    lane.leave();
+  }
+}
+
+class HTTPConnection {
+  #handle;
+  #lane = new Lane();
+  #blocksize;
+  static defaultPort = HTTP_PORT;
+
+  /**
+   * @param host "host", "host:port", "[v6]:port"
+   * @param port 0/undefined: from host, else the default port
+   * @param options {timeout, connectTimeout (ms), sourceAddress: [host, port], blocksize, debugLevel}
+   */
+  constructor(host, port, options = {}) {
+    if (typeof port === "object" && port !== null) [port, options] = [undefined, port];
+    if (port !== undefined && port !== null && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+      throw invalidArgument(`port must be an integer from 0 to 65535, not ${String(port)}`);
+    }
+    const { timeout, connectTimeout, sourceAddress, blocksize = 8192, debugLevel = 0 } = options;
+    const [sourceHost, sourcePort] = sourceAddress ? sourceAddress : [null, 0];
+    this.#blocksize = blocksize;
+    this.#handle = raw.connNew(host, port || 0, this._tls(options), seconds(timeout, "timeout"),
+      seconds(connectTimeout, "connectTimeout"), sourceHost || null, sourcePort || 0, blocksize, debugLevel);
+  }
+
+  // false: plain HTTP (HTTPSConnection gives its context).
+  _tls() {
+    return false;
+  }
+
+  get host() { return raw.httpc_conn_host(this.#handle); }
+  get port() { return raw.httpc_conn_port(this.#handle); }
+  /** The socket's file descriptor, or -1 when not connected. */
+  fileno() { return raw.httpc_conn_fileno(this.#handle); }
+
+  setDebugLevel(level) { raw.httpc_conn_set_debuglevel(this.#handle, level | 0); }
+  setTimeout(ms) { raw.httpc_conn_set_timeout(this.#handle, seconds(ms, "timeout")); }
+
+  setTunnel(host, port, headers) {
+    raw.setTunnel(this.#handle, host, port || 0, flattenHeaders(headers));
+  }
+  getProxyResponseHeaders() {
+    const flat = raw.proxyHeaders(this.#handle);
+    return flat === null ? null : headersObject(flat);
+  }
+
+  /** Closes the socket (idempotent); the connection reconnects on its next
+   * request. With an operation in flight, closes when it ends. */
+  close() {
+    this.#lane.whenIdle(() => raw.httpc_conn_close(this.#handle));
+  }
+
+  connect() {
+    return onLane(this.#lane, () => raw.connect(this.#handle, true));
+  }
+  connectSync() {
+    onLaneSync(this.#lane, () => raw.connect(this.#handle, false));
+  }
+
+  putrequest(method, url, { skipHost = false, skipAcceptEncoding = false } = {}) {
+    onLaneSync(this.#lane, () =>
+      raw.httpc_conn_putrequest(this.#handle, method, url, (skipHost ? raw.HTTPC_SKIP_HOST : 0) | (skipAcceptEncoding ? raw.HTTPC_SKIP_ACCEPT_ENCODING : 0)));
+  }
+  putheader(name, ...values) {
+    const texts = values.map((v) => (typeof v === "number" || typeof v === "bigint" ? String(v) : v));
+    onLaneSync(this.#lane, () => raw.putheader(this.#handle, name, texts));
+  }
+  endheaders(body, { encodeChunked = false } = {}) {
+    const data = body === undefined || body === null ? null : asBuffer(body);
+    return onLane(this.#lane, () => raw.endheaders(this.#handle, data, encodeChunked ? raw.HTTPC_ENCODE_CHUNKED : 0, true));
+  }
+  endheadersSync(body, { encodeChunked = false } = {}) {
+    const data = body === undefined || body === null ? null : asBuffer(body);
+    onLaneSync(this.#lane, () => raw.endheaders(this.#handle, data, encodeChunked ? raw.HTTPC_ENCODE_CHUNKED : 0, false));
+  }
+  send(data) {
+    const bytes = asBuffer(data);
+    return onLane(this.#lane, () => raw.send(this.#handle, bytes, true));
+  }
+  sendSync(data) {
+    const bytes = asBuffer(data);
+    onLaneSync(this.#lane, () => raw.send(this.#handle, bytes, false));
+  }
+
+  /** Sends a request. body: Buffer, Uint8Array, string (UTF-8), an iterable
+   * or async iterable of those, or a stream.Readable (the last three sent
+   * chunked unless a Content-Length header is given). */
+  request(method, url, body, headers, { encodeChunked = false } = {}) {
+    return onLane(this.#lane, async () => {
+      const flat = flattenHeaders(headers);
+      const whole = wholeBody(body);
+      if (whole !== undefined) {
+        return raw.request(this.#handle, method, url, whole, flat, encodeChunked ? raw.HTTPC_ENCODE_CHUNKED : 0, true);
+      }
+      const chunked = this.#startStreaming(method, url, flat, encodeChunked);
+      await raw.endheaders(this.#handle, null, 0, true);
+      for await (const chunk of body) {
+        const bytes = asBuffer(chunk);
+        if (bytes.length) await raw.send(this.#handle, chunkFrame(bytes, chunked), true);
+      }
+      if (chunked) await raw.send(this.#handle, LAST_CHUNK, true);
+    });
+  }
+
+  requestSync(method, url, body, headers, { encodeChunked = false } = {}) {
+    onLaneSync(this.#lane, () => {
+      const flat = flattenHeaders(headers);
+      const whole = wholeBody(body);
+      if (whole !== undefined) {
+        raw.request(this.#handle, method, url, whole, flat, encodeChunked ? raw.HTTPC_ENCODE_CHUNKED : 0, false);
+        return;
+      }
+      if (typeof body[Symbol.iterator] !== "function") {
+        throw new TypeError("requestSync cannot wait for an async iterable or a stream: use request()");
+      }
+      const chunked = this.#startStreaming(method, url, flat, encodeChunked);
+      raw.endheaders(this.#handle, null, 0, false);
+      for (const chunk of body) {
+        const bytes = asBuffer(chunk);
+        if (bytes.length) raw.send(this.#handle, chunkFrame(bytes, chunked), false);
+      }
+      if (chunked) raw.send(this.#handle, LAST_CHUNK, false);
+    });
+  }
+
+  // The head of a request whose body comes in pieces, as http.client builds
+  // it: Transfer-Encoding: chunked unless the caller gave a framing header.
+  // Returns whether the pieces are to be chunk-encoded.
+  #startStreaming(method, url, flat, encodeChunked) {
+    const names = new Set();
+    for (let i = 0; flat && i < flat.length; i += 2) names.add(flat[i].toLowerCase());
+    const flags = (names.has("host") ? raw.HTTPC_SKIP_HOST : 0) | (names.has("accept-encoding") ? raw.HTTPC_SKIP_ACCEPT_ENCODING : 0);
+    raw.httpc_conn_putrequest(this.#handle, method, url, flags);
+    let chunked = false;
+    if (!names.has("content-length")) {
+      if (!names.has("transfer-encoding")) {
+        chunked = true;
+        raw.putheader(this.#handle, "Transfer-Encoding", ["chunked"]);
+      } else {
+        chunked = encodeChunked;
+      }
+    }
+    for (let i = 0; flat && i < flat.length; i += 2) raw.putheader(this.#handle, flat[i], [flat[i + 1]]);
+    return chunked;
+  }
+
+  /** Reads the status line and headers of the response. */
+  getresponse() {
+    return onLane(this.#lane, async () => new HTTPResponse(await raw.getresponse(this.#handle, true), this.#lane, this));
+  }
+  getresponseSync() {
+    return onLaneSync(this.#lane, () => new HTTPResponse(raw.getresponse(this.#handle, false), this.#lane, this));
+  }
+}
+
+class HTTPSConnection extends HTTPConnection {
+  static defaultPort = HTTPS_PORT;
+  /** options: those of HTTPConnection plus context (createDefaultContext()),
+   * checkHostname, and ca/cafile/capath/cert/key/rejectUnauthorized/minVersion
+   * for a context made here. */
+  constructor(host, port, options = {}) {
+    super(host, port, options);
+  }
+  _tls(options) {
+    let { context } = options;
+    const own = ["ca", "cafile", "capath", "cert", "key", "rejectUnauthorized", "minVersion", "checkHostname"].some((k) => options[k] !== undefined);
+    if (context === undefined || context === null) {
+      if (!own) return null; // the library's default context
+      context = createDefaultContext(options);
+    } else if (!(context instanceof TLSContext)) {
+      throw new TypeError("context must come from httpc.createDefaultContext()");
+    } else if (options.checkHostname !== undefined) {
+      context.checkHostname = options.checkHostname;
+    }
+    return TLSContext.handleOf(context);
+  }
+}
+
+// ---------------------------------------------------------------- responses
+
+class HTTPResponse {
+  #handle;
+  #lane;
+  #conn; // kept alive while the body may still be read from it
+  #rawHeaders = null;
+  #headers = null;
+  #done = false;
+
+  constructor(head, lane, conn) {
+    const [handle, status, reason, version, willClose, chunked] = head;
+    this.#handle = handle;
+    this.#lane = lane;
+    this.#conn = conn;
+    this.status = status;
+    this.reason = reason;
+    this.version = version;
+    this.willClose = willClose;
+    this.chunked = chunked;
+  }
+
+  /** Body bytes still expected by Content-Length, or null when unknown. */
+  get length() {
+    const n = raw.httpc_response_length(this.#handle);
+    return n < 0 ? null : n;
+  }
+  /** [name, value, name, value, ...] as received (Node's rawHeaders). */
+  get rawHeaders() {
+    if (this.#rawHeaders === null) this.#rawHeaders = raw.responseHeaders(this.#handle, false);
+    return this.#rawHeaders;
+  }
+  /** Lower-case names; repeated values joined as Node's http joins them. */
+  get headers() {
+    if (this.#headers === null) this.#headers = headersObject(this.rawHeaders);
+    return this.#headers;
+  }
+  /** All values of a header joined with ", " (http.client's getheader). */
+  getHeader(name, defaultValue = null) {
+    const want = String(name).toLowerCase();
+    const flat = this.rawHeaders;
+    const values = [];
+    for (let i = 0; i < flat.length; i += 2) if (flat[i].toLowerCase() === want) values.push(flat[i + 1]);
+    return values.length ? values.join(", ") : defaultValue;
+  }
+  /** The trailer fields of a chunked body, once it has been read. */
+  get trailers() { return headersObject(raw.responseHeaders(this.#handle, true)); }
+  get rawTrailers() { return raw.responseHeaders(this.#handle, true); }
+  get closed() { return this.#done; }
+  fileno() { return raw.httpc_response_fileno(this.#handle); }
+
+  close() {
+    if (this.#done) return;
+    this.#done = true;
+    this.#conn = null;
+    this.#lane.whenIdle(() => raw.httpc_response_close(this.#handle));
+  }
+
+  #after(data, asked) {
+    if ((data.length === 0 && asked !== 0) || raw.httpc_response_isclosed(this.#handle)) this.close();
+    return data;
+  }
+
+  /** Up to n bytes (n undefined: the whole rest of the body). */
+  read(n) {
+    if (n === undefined || n === null || n < 0) return this.readAll();
+    if (this.#done) return Promise.resolve(Buffer.alloc(0));
+    return onLane(this.#lane, async () => this.#after(await raw.read(this.#handle, n, 0, true), n));
+  }
+  readSync(n) {
+    if (n === undefined || n === null || n < 0) return this.readAllSync();
+    if (this.#done) return Buffer.alloc(0);
+    return onLaneSync(this.#lane, () => this.#after(raw.read(this.#handle, n, 0, false), n));
+  }
+  /** One line of the body, "\n" included. */
+  readlineSync(limit = CHUNK_SIZE) {
+    if (this.#done) return Buffer.alloc(0);
+    return onLaneSync(this.#lane, () => this.#after(raw.read(this.#handle, limit, READ_LINE, false), limit));
+  }
+  readAll() {
+    if (this.#done) return Promise.resolve(Buffer.alloc(0));
+    return onLane(this.#lane, async () => {
+      try {
+        return await raw.readAll(this.#handle, true);
+      } finally {
+        this.close();
+      }
+    });
+  }
+  readAllSync() {
+    if (this.#done) return Buffer.alloc(0);
+    return onLaneSync(this.#lane, () => {
+      try {
+        return raw.readAll(this.#handle, false);
+      } finally {
+        this.close();
+      }
+    });
+  }
+  /** The body as Buffers, each what one receive gave (up to 64 KiB). */
+  async *[Symbol.asyncIterator]() {
+    while (!this.#done) {
+      const chunk = await onLane(this.#lane, async () => this.#after(await raw.read(this.#handle, CHUNK_SIZE, READ_ANY, true), CHUNK_SIZE));
+      if (chunk.length) yield chunk;
+    }
+  }
+  /** The body as a stream.Readable. */
+  stream() {
+    return Readable.from(this, { objectMode: false });
+  }
+}
+
+// ---------------------------------------------------------------- one-shot
+
+/** One request on a connection of its own, like undici.request: resolves to
+ * {status, reason, headers, rawHeaders, trailers, body: Buffer}. options:
+ * method, headers, body, timeout (ms), and the TLS options of
+ * HTTPSConnection. */
+async function request(url, options = {}) {
+  const target = url instanceof URL ? url : new URL(String(url));
+  const { method = "GET", headers, body, timeout } = options;
+  let conn;
+  if (target.protocol === "http:") conn = new HTTPConnection(target.hostname, Number(target.port) || HTTP_PORT, { timeout });
+  else if (target.protocol === "https:") conn = new HTTPSConnection(target.hostname, Number(target.port) || HTTPS_PORT, { ...options, timeout });
+  else throw new errors.InvalidURL(`unsupported URL scheme ${JSON.stringify(target.protocol)}`);
+  try {
+    await conn.request(method, (target.pathname || "/") + target.search, body, headers);
+    const res = await conn.getresponse();
+    const data = await res.readAll();
+    return { status: res.status, reason: res.reason, headers: res.headers, rawHeaders: res.rawHeaders, trailers: res.trailers, body: data };
+  } finally {
+    conn.close();
+  }
+}
+
+// ---------------------------------------------------------------- tables
+
+const responses = {};
+const status = {};
+for (let i = 0; i < raw.httpc_status_count(); i++) {
+  const code = raw.httpc_status_at(i);
+  responses[code] = raw.httpc_status_phrase(code);
+  status[raw.httpc_status_name(code)] = code;
+}
+Object.freeze(responses);
+Object.freeze(status);
+
+module.exports = {
+  HTTPConnection,
+  HTTPSConnection,
+  HTTPResponse,
+  TLSContext,
+  createDefaultContext,
+  request,
+  responses,
+  status,
+  HTTP_PORT,
+  HTTPS_PORT,
+  version: raw.httpc_version_string(),
+  ...errors,
+};
