@@ -26,7 +26,7 @@ const NODE_CODES = {
   BrokenPipeError: "EPIPE",
   SSLError: "ERR_TLS",
   InvalidArgumentError: "ERR_INVALID_ARG_VALUE",
-  CancelledError: "ABORT_ERR",
+  ConnectionAbortedError: "ECONNABORTED",
 };
 // wolfSSL's verification failures, as Node's tls module names them.
 const TLS_VERIFY_CODES = {

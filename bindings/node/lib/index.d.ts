@@ -53,7 +53,12 @@ export interface HTTPSConnectionOptions extends ConnectionOptions, TLSOptions {
   context?: TLSContext;
 }
 
-export interface RequestOptions {
+export interface SignalOptions {
+  /** Aborting rejects with AbortError and interrupts the operation in flight. */
+  signal?: AbortSignal;
+}
+
+export interface RequestOptions extends SignalOptions {
   /** Chunk-encode a body whose Transfer-Encoding header the caller set. */
   encodeChunked?: boolean;
 }
@@ -88,11 +93,11 @@ export class HTTPConnection {
   close(): void;
 
   // Promise API
-  connect(): Promise<void>;
+  connect(options?: SignalOptions): Promise<void>;
   request(method: string, url: string, body?: RequestBody, headers?: RequestHeaders, options?: RequestOptions): Promise<void>;
-  getresponse(): Promise<HTTPResponse>;
+  getresponse(options?: SignalOptions): Promise<HTTPResponse>;
   endheaders(body?: BodyChunk | null, options?: RequestOptions): Promise<void>;
-  send(data: BodyChunk): Promise<void>;
+  send(data: BodyChunk, options?: SignalOptions): Promise<void>;
 
   // Sync API
   connectSync(): void;
@@ -130,8 +135,8 @@ export class HTTPResponse implements AsyncIterable<Buffer> {
   getHeader<T>(name: string, defaultValue: T): string | T;
   fileno(): number;
   close(): void;
-  read(n?: number): Promise<Buffer>;
-  readAll(): Promise<Buffer>;
+  read(n?: number, options?: SignalOptions): Promise<Buffer>;
+  readAll(options?: SignalOptions): Promise<Buffer>;
   readSync(n?: number): Buffer;
   readAllSync(): Buffer;
   readlineSync(limit?: number): Buffer;
@@ -139,7 +144,7 @@ export class HTTPResponse implements AsyncIterable<Buffer> {
   stream(): Readable;
 }
 
-export interface OneShotOptions extends TLSOptions {
+export interface OneShotOptions extends TLSOptions, SignalOptions {
   method?: string;
   headers?: RequestHeaders;
   body?: RequestBody;
@@ -194,6 +199,8 @@ export class ConnectionResetError extends OSError {}
 export class ResolveError extends OSError {}
 export class TunnelFailed extends OSError {}
 export class BrokenPipeError extends OSError {}
+/** An operation interrupted (ECONNABORTED); with a signal, AbortError instead. */
+export class ConnectionAbortedError extends OSError {}
 export class SSLError extends OSError {}
 export class SSLCertVerificationError extends SSLError {}
 
@@ -250,5 +257,10 @@ export class StateError extends Error implements HttpcErrorFields {
   httpcCode: number;
   static readonly httpcCode: number;
   static readonly nodeCode: string;
+}
+/** What an aborted Promise call rejects with, as Node's own AbortError. */
+export class AbortError extends Error {
+  constructor(message?: string, options?: { cause?: unknown });
+  code: "ABORT_ERR";
 }
 export type { ErrorClass };

@@ -182,10 +182,32 @@ function seconds(ms, what) {
   return ms / 1000;
 }
 
-// What a connection and its responses share: one operation at a time.
+/** What a Promise call rejects with when its AbortSignal fires, as Node's
+ * own AbortError: code ABORT_ERR, the signal's reason as `cause`. */
+class AbortError extends Error {
+  constructor(message = "The operation was aborted", options = undefined) {
+    super(message, options);
+    this.code = "ABORT_ERR";
+  }
+}
+Object.defineProperty(AbortError.prototype, "name", { value: "AbortError", writable: true, configurable: true });
+
+function checkSignal(signal) {
+  if (signal === undefined || signal === null) return null;
+  if (typeof signal !== "object" || typeof signal.aborted !== "boolean" || typeof signal.addEventListener !== "function") {
+    throw new TypeError("signal must be an AbortSignal");
+  }
+  return signal;
+}
+
+// What a connection and its responses share: one operation at a time, and
+// the connection's handle, which an AbortSignal interrupts.
 class Lane {
   busy = false;
   afterOp = []; // closes asked for while an operation was in flight
+  constructor(connHandle) {
+    this.connHandle = connHandle;
+  }
   enter() {
     if (this.busy) {
       throw new errors.StateError("another operation is in progress on this connection (await it first)");
@@ -204,11 +226,30 @@ class Lane {
   }
 }
 
-async function onLane(lane, work) {
+// Runs a Promise call's work (one or more pool operations) on the lane. An
+// abort interrupts the operation in flight (the pool thread is freed at once)
+// or the next one; the call then rejects with AbortError and the connection
+// is closed, as after any failure, which also forgets an unused interrupt.
+async function onLane(lane, work, signalOption = null) {
+  const signal = checkSignal(signalOption);
+  if (signal && signal.aborted) throw new AbortError(undefined, { cause: signal.reason });
   lane.enter();
+  let aborted = false;
+  const onAbort = () => {
+    aborted = true;
+    raw.httpc_conn_interrupt(lane.connHandle);
+  };
+  if (signal) signal.addEventListener("abort", onAbort, { once: true });
   try {
-    return await work();
+    const result = await work();
+    if (aborted) throw new AbortError(undefined, { cause: signal.reason });
+    return result;
+  } catch (err) {
+    if (aborted && !(err instanceof AbortError)) throw new AbortError(undefined, { cause: signal.reason });
+    throw err;
   } finally {
+    if (signal) signal.removeEventListener("abort", onAbort);
+    if (aborted) raw.httpc_conn_close(lane.connHandle);
     lane.leave();
   }
 }
@@ -224,7 +265,7 @@ function onLaneSync(lane, work) {
 
 class HTTPConnection {
   #handle;
-  #lane = new Lane();
+  #lane;
   #blocksize;
   static defaultPort = HTTP_PORT;
 
@@ -243,6 +284,7 @@ class HTTPConnection {
     this.#blocksize = blocksize;
     this.#handle = raw.connNew(host, port || 0, this._tls(options), seconds(timeout, "timeout"),
       seconds(connectTimeout, "connectTimeout"), sourceHost || null, sourcePort || 0, blocksize, debugLevel);
+    this.#lane = new Lane(this.#handle);
   }
 
   // false: plain HTTP (HTTPSConnection gives its context).
@@ -272,8 +314,8 @@ class HTTPConnection {
     this.#lane.whenIdle(() => raw.httpc_conn_close(this.#handle));
   }
 
-  connect() {
-    return onLane(this.#lane, () => raw.connect(this.#handle, true));
+  connect({ signal } = {}) {
+    return onLane(this.#lane, () => raw.connect(this.#handle, true), signal);
   }
   connectSync() {
     onLaneSync(this.#lane, () => raw.connect(this.#handle, false));
@@ -287,17 +329,18 @@ class HTTPConnection {
     const texts = values.map((v) => (typeof v === "number" || typeof v === "bigint" ? String(v) : v));
     onLaneSync(this.#lane, () => raw.putheader(this.#handle, name, texts));
   }
-  endheaders(body, { encodeChunked = false } = {}) {
-    const data = body === undefined || body === null ? null : asBuffer(body);
-    return onLane(this.#lane, () => raw.endheaders(this.#handle, data, encodeChunked ? raw.HTTPC_ENCODE_CHUNKED : 0, true));
+  endheaders(body, { encodeChunked = false, signal } = {}) {
+    return onLane(this.#lane, () => {
+      const data = body === undefined || body === null ? null : asBuffer(body);
+      return raw.endheaders(this.#handle, data, encodeChunked ? raw.HTTPC_ENCODE_CHUNKED : 0, true);
+    }, signal);
   }
   endheadersSync(body, { encodeChunked = false } = {}) {
     const data = body === undefined || body === null ? null : asBuffer(body);
     onLaneSync(this.#lane, () => raw.endheaders(this.#handle, data, encodeChunked ? raw.HTTPC_ENCODE_CHUNKED : 0, false));
   }
-  send(data) {
-    const bytes = asBuffer(data);
-    return onLane(this.#lane, () => raw.send(this.#handle, bytes, true));
+  send(data, { signal } = {}) {
+    return onLane(this.#lane, () => raw.send(this.#handle, asBuffer(data), true), signal);
   }
   sendSync(data) {
     const bytes = asBuffer(data);
@@ -307,7 +350,7 @@ class HTTPConnection {
   /** Sends a request. body: Buffer, Uint8Array, string (UTF-8), an iterable
    * or async iterable of those, or a stream.Readable (the last three sent
    * chunked unless a Content-Length header is given). */
-  request(method, url, body, headers, { encodeChunked = false } = {}) {
+  request(method, url, body, headers, { encodeChunked = false, signal } = {}) {
     return onLane(this.#lane, async () => {
       const flat = flattenHeaders(headers);
       const whole = wholeBody(body);
@@ -321,7 +364,7 @@ class HTTPConnection {
         if (bytes.length) await raw.send(this.#handle, chunkFrame(bytes, chunked), true);
       }
       if (chunked) await raw.send(this.#handle, LAST_CHUNK, true);
-    });
+    }, signal);
   }
 
   requestSync(method, url, body, headers, { encodeChunked = false } = {}) {
@@ -367,8 +410,8 @@ class HTTPConnection {
   }
 
   /** Reads the status line and headers of the response. */
-  getresponse() {
-    return onLane(this.#lane, async () => new HTTPResponse(await raw.getresponse(this.#handle, true), this.#lane, this));
+  getresponse({ signal } = {}) {
+    return onLane(this.#lane, async () => new HTTPResponse(await raw.getresponse(this.#handle, true), this.#lane, this), signal);
   }
   getresponseSync() {
     return onLaneSync(this.#lane, () => new HTTPResponse(raw.getresponse(this.#handle, false), this.#lane, this));
@@ -462,10 +505,10 @@ class HTTPResponse {
   }
 
   /** Up to n bytes (n undefined: the whole rest of the body). */
-  read(n) {
-    if (n === undefined || n === null || n < 0) return this.readAll();
+  read(n, { signal } = {}) {
+    if (n === undefined || n === null || n < 0) return this.readAll({ signal });
     if (this.#done) return Promise.resolve(Buffer.alloc(0));
-    return onLane(this.#lane, async () => this.#after(await raw.read(this.#handle, n, 0, true), n));
+    return onLane(this.#lane, async () => this.#after(await raw.read(this.#handle, n, 0, true), n), signal);
   }
   readSync(n) {
     if (n === undefined || n === null || n < 0) return this.readAllSync();
@@ -477,7 +520,7 @@ class HTTPResponse {
     if (this.#done) return Buffer.alloc(0);
     return onLaneSync(this.#lane, () => this.#after(raw.read(this.#handle, limit, READ_LINE, false), limit));
   }
-  readAll() {
+  readAll({ signal } = {}) {
     if (this.#done) return Promise.resolve(Buffer.alloc(0));
     return onLane(this.#lane, async () => {
       try {
@@ -485,7 +528,7 @@ class HTTPResponse {
       } finally {
         this.close();
       }
-    });
+    }, signal);
   }
   readAllSync() {
     if (this.#done) return Buffer.alloc(0);
@@ -519,14 +562,16 @@ class HTTPResponse {
 async function request(url, options = {}) {
   const target = url instanceof URL ? url : new URL(String(url));
   const { method = "GET", headers, body, timeout } = options;
+  const signal = checkSignal(options.signal);
+  if (signal && signal.aborted) throw new AbortError(undefined, { cause: signal.reason });
   let conn;
   if (target.protocol === "http:") conn = new HTTPConnection(target.hostname, Number(target.port) || HTTP_PORT, { timeout });
   else if (target.protocol === "https:") conn = new HTTPSConnection(target.hostname, Number(target.port) || HTTPS_PORT, { ...options, timeout });
   else throw new errors.InvalidURL(`unsupported URL scheme ${JSON.stringify(target.protocol)}`);
   try {
-    await conn.request(method, (target.pathname || "/") + target.search, body, headers);
-    const res = await conn.getresponse();
-    const data = await res.readAll();
+    await conn.request(method, (target.pathname || "/") + target.search, body, headers, { signal });
+    const res = await conn.getresponse({ signal });
+    const data = await res.readAll({ signal });
     return { status: res.status, reason: res.reason, headers: res.headers, rawHeaders: res.rawHeaders, trailers: res.trailers, body: data };
   } finally {
     conn.close();
@@ -550,6 +595,7 @@ module.exports = {
   HTTPSConnection,
   HTTPResponse,
   TLSContext,
+  AbortError,
   createDefaultContext,
   request,
   responses,

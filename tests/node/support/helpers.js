@@ -221,6 +221,7 @@ function checkVector({ v, out, request, port }) {
 async function replyServer({ reply, delayMs = 0, keepOpen = false } = {}) {
   const requests = [];
   const sockets = new Set();
+  const timers = new Set();
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
@@ -238,8 +239,15 @@ async function replyServer({ reply, delayMs = 0, keepOpen = false } = {}) {
         socket.write(typeof reply === "function" ? reply(request) : reply);
         if (!keepOpen) socket.end();
       };
-      if (delayMs) setTimeout(send, delayMs);
-      else send();
+      if (delayMs) {
+        const timer = setTimeout(() => {
+          timers.delete(timer);
+          send();
+        }, delayMs);
+        timers.add(timer);
+      } else {
+        send();
+      }
     });
   });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -248,6 +256,7 @@ async function replyServer({ reply, delayMs = 0, keepOpen = false } = {}) {
     requests,
     close: () =>
       new Promise((resolve) => {
+        for (const timer of timers) clearTimeout(timer);
         for (const s of sockets) s.destroy();
         server.close(resolve);
       }),

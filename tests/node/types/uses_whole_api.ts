@@ -15,7 +15,8 @@ async function promiseApi(): Promise<number> {
   const conn = new httpc.HTTPConnection("127.0.0.1", 8080, { timeout: 5000, connectTimeout: 1000, sourceAddress: ["127.0.0.1", 0], blocksize: 16384, debugLevel: 0 });
   conn.setDebugLevel(1);
   conn.setTimeout(2000);
-  await conn.connect();
+  const controller = new AbortController();
+  await conn.connect({ signal: controller.signal });
   await conn.request("POST", "/", Buffer.from("x"), { "X-A": "1", "X-B": ["2", 3] });
   await conn.request("POST", "/", "text", [["X-A", "1"], ["X-A", "2"]], { encodeChunked: false });
   await conn.request("PUT", "/", Readable.from([Buffer.from("a")]));
@@ -24,7 +25,8 @@ async function promiseApi(): Promise<number> {
   conn.putheader("X-Multi", "a", 2);
   await conn.endheaders(null, { encodeChunked: false });
   await conn.send("data");
-  const res: httpc.HTTPResponse = await conn.getresponse();
+  await conn.send(Buffer.from("more"), { signal: AbortSignal.timeout(1000) });
+  const res: httpc.HTTPResponse = await conn.getresponse({ signal: controller.signal });
   const status: number = res.status;
   const reason: string = res.reason;
   const version: number = res.version;
@@ -34,14 +36,15 @@ async function promiseApi(): Promise<number> {
   const trailers: httpc.IncomingHeaders = res.trailers;
   const type: string | null = res.getHeader("content-type");
   const withDefault: string | number = res.getHeader("x", 0);
-  const part: Buffer = await res.read(10);
+  const part: Buffer = await res.read(10, { signal: controller.signal });
+  await res.readAll({ signal: controller.signal });
   for await (const chunk of res) part.equals(chunk);
   res.stream().pipe(process.stdout);
   const all: Buffer = await res.readAll();
   res.close();
   const closed: boolean = res.closed;
   conn.close();
-  const one: httpc.OneShotResponse = await httpc.request("http://127.0.0.1/", { method: "GET", headers: { a: "b" }, body: null, timeout: 100 });
+  const one: httpc.OneShotResponse = await httpc.request("http://127.0.0.1/", { method: "GET", headers: { a: "b" }, body: null, timeout: 100, signal: controller.signal });
   const oneBody: Buffer = one.body;
   return status + reason.length + version + (length ?? 0) + raw.length + all.length + oneBody.length +
     Object.keys(headers).length + Object.keys(trailers).length + String(type).length + String(withDefault).length +
@@ -64,6 +67,8 @@ function syncApi(): string {
 }
 
 function errors(err: unknown): string {
+  if (err instanceof httpc.AbortError) return `${err.code} ${String(err.cause)}`;
+  if (err instanceof httpc.ConnectionAbortedError) return err.code;
   if (err instanceof httpc.IncompleteRead) return `${err.partial.length} ${err.expected ?? "?"} ${err.httpcCode}`;
   if (err instanceof httpc.BadStatusLine) return err.line;
   if (err instanceof httpc.ConnectionRefusedError || err instanceof httpc.TimeoutError) return err.code;
