@@ -102,6 +102,14 @@ if [ -e "$build_dir/python/httpc" ] && [ -f "$python_demo" ]; then
         "PYTHONPATH=$build_dir/python python3 $python_demo $http"
 fi
 
+node_demo=$root/examples/node/seeds_demo.js
+if [ -f "$build_dir/node/httpc_raw.node" ] && [ -f "$node_demo" ] && command -v node >/dev/null; then
+    echo
+    echo "==== 6. The seeds' sessions in Node through the httpc package (Promise API, then sync) ===="
+    step 0 "examples/node/seeds_demo.js" \
+        "HTTPC_NODE_PACKAGE=$build_dir/node node $node_demo $http"
+fi
+
 echo
 if [ "$failures" = 0 ]; then
     echo "== demo: all $steps steps did what they should =="
