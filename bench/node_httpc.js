@@ -1,8 +1,10 @@
 // node_httpc.js API HOST PORT PATH N TLS MODE: N sequential GETs with
-// httpc's Node binding; API is "promise" (each blocking call on libuv's
-// pool) or "sync". One keep-alive connection (a new one per request for
-// newconn). Bodies up to 1 MiB are read in one call, larger ones in 1 MiB
-// pieces (the body is never held whole).
+// httpc's Node binding. API: "client" (httpc.Client.request, as
+// undici.request on a Client: one pool operation per request, the body
+// returned whole), "promise" (HTTPConnection's request, getresponse and
+// reads, each on libuv's pool) or "sync". One keep-alive connection (a new
+// one per request for newconn). With promise and sync, bodies up to 1 MiB
+// are read in one call, larger ones in 1 MiB pieces.
 "use strict";
 const path = require("path");
 
@@ -57,10 +59,27 @@ function onceSync() {
   }
 }
 
+async function runClient() {
+  const origin = `${tls === "1" ? "https" : "http"}://${host}:${port}`;
+  let client = null;
+  for (let i = 0; i < count; i++) {
+    if (client === null || mode === "newconn") {
+      if (client) client.close();
+      client = new httpc.Client(origin, options);
+    }
+    const res = await client.request({ path: pathName });
+    if (res.status !== 200) throw new Error(`status ${res.status}`);
+    bytes += res.body.length;
+  }
+  client.close();
+  connections = mode === "newconn" ? count : 1; // Client hides its sockets: what it is built to use
+}
+
 (async () => {
-  if (api !== "promise" && api !== "sync") throw new Error(`API must be promise or sync, not ${api}`);
+  if (!["client", "promise", "sync"].includes(api)) throw new Error(`API must be client, promise or sync, not ${api}`);
   const start = process.hrtime.bigint();
   if (api === "sync") for (let i = 0; i < count; i++) onceSync();
+  else if (api === "client") await runClient();
   else for (let i = 0; i < count; i++) await oncePromise();
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   console.log(`requests=${count} bytes=${bytes} seconds=${seconds.toFixed(6)} conns=${connections}`);

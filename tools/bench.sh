@@ -36,13 +36,14 @@ CLIENTS=(
   "http.client|8|python3 $root/bench/py_httpclient.py"
   "node|4|node $root/bench/node_http.js"
   "httpc-py|8|python3 $root/bench/py_httpc.py"
-  "httpc-node|4|node $root/bench/node_httpc.js promise"
+  "httpc-node|4|node $root/bench/node_httpc.js client"
+  "httpc-node-conn|4|node $root/bench/node_httpc.js promise"
   "httpc-node-sync|4|node $root/bench/node_httpc.js sync"
   "undici|4|node $root/bench/node_undici.js"
 )
 # Ratios reported: SUBJECT/PEER.
 RATIOS="httpc/raw httpc/wrk httpc/libcurl httpc/http.client httpc/node httpc-py/http.client"
-RATIOS+=" httpc-node-sync/node httpc-node-sync/undici httpc-node/undici httpc-node/httpc httpc-node-sync/httpc"
+RATIOS+=" httpc-node-sync/node httpc-node-sync/undici httpc-node/undici httpc-node-conn/undici httpc-node/httpc httpc-node-sync/httpc"
 
 # ------------------------------------------------------------ scenarios
 # NAME|PATH|N|TLS|MODE|UNIT (req/s or MB/s)

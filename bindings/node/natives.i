@@ -35,6 +35,8 @@ struct nh_job {
     httpc_response *resp = nullptr;
 };
 
+static v8::Local<v8::Value> nh_header_list(v8::Isolate *isolate, const httpc_headers *hs);
+
 static void nh_work(uv_work_t *req)
 {
     nh_job *job = (nh_job *)req->data;
@@ -391,6 +393,70 @@ static void nh_getresponse(const v8::FunctionCallbackInfo<v8::Value> &args)
     nh_exec(args, job, args[1]->IsTrue());
 }
 
+static int nh_run_exchange(nh_job *job)
+{
+    httpc_conn *conn = (httpc_conn *)job->target->ptr;
+    int rc = nh_run_request(job);
+    if (rc < 0)
+        return rc;
+    rc = httpc_conn_getresponse(conn, &job->resp);
+    if (rc < 0)
+        return rc;
+    return httpc_response_read_all(job->resp, &job->data, &job->len);
+}
+
+static v8::Local<v8::Value> nh_take_data(v8::Isolate *isolate, nh_job *job);
+
+/* [status, reason, version, willClose, rawHeaders, body, rawTrailers]; an
+ * IncompleteRead carries the part of the body read. The response is freed
+ * here: the whole exchange is over. */
+static void nh_exchange_settle(v8::Isolate *isolate, nh_job *job, v8::Local<v8::Value> *value,
+                               v8::Local<v8::Value> *error)
+{
+    v8::Local<v8::Value> body = nh_take_data(isolate, job);
+    httpc_response *resp = job->resp;
+    job->resp = nullptr;
+    if (job->rc < 0) {
+        *error = nh_make_error(isolate, job->err,
+                               resp ? body : v8::Local<v8::Value>());
+    } else {
+        const char *reason = httpc_response_reason(resp);
+        v8::Local<v8::Value> items[] = {
+            v8::Integer::New(isolate, httpc_response_status(resp)),
+            nh_latin1(isolate, reason, strlen(reason)),
+            v8::Integer::New(isolate, httpc_response_version(resp)),
+            v8::Boolean::New(isolate, httpc_response_will_close(resp) != 0),
+            nh_header_list(isolate, httpc_response_headers(resp)),
+            body,
+            nh_header_list(isolate, httpc_response_trailers(resp)),
+        };
+        *value = v8::Array::New(isolate, items, sizeof items / sizeof items[0]);
+    }
+    httpc_response_free(resp);
+}
+
+/* exchange(conn, method, url, body, flatHeaders, flags, async): request,
+ * getresponse and read_all in one operation (one pool hop for the Client
+ * and the one-shot request). */
+static void nh_exchange(const v8::FunctionCallbackInfo<v8::Value> &args)
+{
+    v8::Isolate *isolate = args.GetIsolate();
+    bool async = args[6]->IsTrue();
+    nh_job *job = nh_job_on(args, NH_CONN);
+    if (!job)
+        return;
+    if (!nh_text(isolate, args[1], &job->method, "method") ||
+        !nh_text(isolate, args[2], &job->url, "url") || !nh_body(isolate, args[3], job, async) ||
+        !nh_headers(isolate, args[4], job)) {
+        delete job;
+        return;
+    }
+    job->flags = args[5]->Int32Value(isolate->GetCurrentContext()).FromMaybe(0);
+    job->run = nh_run_exchange;
+    job->settle = nh_exchange_settle;
+    nh_exec(args, job, async);
+}
+
 /* ---- responses ---- */
 
 typedef int (*nh_reader)(httpc_response *, void *, size_t, size_t *);
@@ -588,6 +654,7 @@ static void nh_is_handle(const v8::FunctionCallbackInfo<v8::Value> &args)
     nh_env_get(v8::Isolate::GetCurrent());
     SWIGV8_AddStaticFunction(exports_obj, "connNew", nh_conn_new, context);
     SWIGV8_AddStaticFunction(exports_obj, "request", nh_request, context);
+    SWIGV8_AddStaticFunction(exports_obj, "exchange", nh_exchange, context);
     SWIGV8_AddStaticFunction(exports_obj, "endheaders", nh_endheaders, context);
     SWIGV8_AddStaticFunction(exports_obj, "send", nh_send, context);
     SWIGV8_AddStaticFunction(exports_obj, "connect", nh_connect, context);

@@ -385,9 +385,65 @@ describe("responses", () => {
   });
 });
 
+describe("Client (keep-alive, one pool operation per request)", () => {
+  const echoBody = (req) => Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${bodyOf(req).length}\r\n\r\n`), bodyOf(req)]);
+
+  it("reuses one connection, sends whole and streamed bodies", async () => {
+    const server = await replyServer({ reply: echoBody, keepOpen: true });
+    const client = new httpc.Client(`http://127.0.0.1:${server.port}`);
+    try {
+      for (let i = 0; i < 3; i++) {
+        const res = await client.request({ path: `/${i}`, method: "POST", body: `body ${i}`, headers: [["X-I", String(i)]] });
+        assert.equal(res.status, 200);
+        assert.equal(res.body.toString(), `body ${i}`);
+      }
+      const streamed = await client.request({ method: "PUT", body: Readable.from([Buffer.from("ab"), Buffer.from("c")]) });
+      assert.equal(streamed.status, 200);
+      assert.equal(server.connections(), 1);
+      assert.match(server.requests[3].toString(), /Transfer-Encoding: chunked/);
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+
+  it("retries an idempotent request once when the kept connection was closed by the server", async () => {
+    const server = await replyServer({ reply: OK_SMALL, keepOpen: false });
+    const client = new httpc.Client(`http://127.0.0.1:${server.port}`);
+    try {
+      assert.equal((await client.request({ path: "/a" })).body.toString(), "hello");
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the server has closed it
+      assert.equal((await client.request({ path: "/b" })).body.toString(), "hello");
+      assert.equal(server.connections(), 2);
+      await assert.rejects(client.request({ path: "/c", method: "POST", body: "x" }).then(() => client.request({ path: "/d", method: "POST", body: "x" })), (err) => err instanceof httpc.RemoteDisconnected || err instanceof httpc.ConnectionResetError || err instanceof httpc.BrokenPipeError);
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+
+  it("gives the same errors, and aborts", async () => {
+    const client = new httpc.Client(`http://127.0.0.1:${await closedPort()}`);
+    await assert.rejects(client.request({}), httpc.ConnectionRefusedError);
+    const silent = await replyServer({ reply: Buffer.alloc(0), delayMs: 60000, keepOpen: true });
+    try {
+      const c2 = new httpc.Client(`http://127.0.0.1:${silent.port}`);
+      const reason = new Error("stop");
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(reason), 100);
+      await assert.rejects(c2.request({ signal: controller.signal }), (err) => err.name === "AbortError" && err.cause === reason);
+      c2.close();
+      await assert.rejects(c2.request({}), httpc.StateError);
+    } finally {
+      await silent.close();
+    }
+    assert.throws(() => new httpc.Client("ftp://x/"), httpc.InvalidURL);
+  });
+});
+
 describe("one-shot request and tables", () => {
   it("returns status, reason, headers and body like undici.request", async () => {
-    const server = await replyServer({ reply: (req) => Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${bodyOf(req).length}\r\nX-Seen: yes\r\n\r\n`), bodyOf(req)]) });
+    const server = await replyServer({ keepOpen: true, reply: (req) => Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${bodyOf(req).length}\r\nX-Seen: yes\r\n\r\n`), bodyOf(req)]) });
     try {
       const res = await httpc.request(`http://127.0.0.1:${server.port}/path?q=1`, { method: "POST", body: "payload", headers: { "X-Req": "1" } });
       assert.equal(res.status, 200);
@@ -397,6 +453,9 @@ describe("one-shot request and tables", () => {
       assert.match(server.requests[0].toString(), /^POST \/path\?q=1 HTTP\/1\.1\r\n/);
       assert.match(server.requests[0].toString(), /\r\nX-Req: 1\r\n/);
       await assert.rejects(httpc.request("ftp://127.0.0.1/"), httpc.InvalidURL);
+      // Shared keep-alive connections per origin when no options of its own.
+      await httpc.request(`http://127.0.0.1:${server.port}/again`);
+      assert.equal(server.connections(), 1);
     } finally {
       await server.close();
     }

@@ -164,6 +164,27 @@ export interface OneShotResponse {
 
 export function request(url: string | URL, options?: OneShotOptions): Promise<OneShotResponse>;
 
+export interface ClientOptions extends HTTPSConnectionOptions {
+  /** Idle connections kept (default 8). */
+  maxIdle?: number;
+  /** Milliseconds an idle connection is kept (default 4000). */
+  keepAliveTimeout?: number;
+}
+
+export interface ClientRequest extends SignalOptions {
+  path?: string;
+  method?: string;
+  headers?: RequestHeaders;
+  body?: RequestBody;
+}
+
+/** Requests to one origin over kept-alive connections, like undici.Client. */
+export class Client {
+  constructor(origin: string | URL, options?: ClientOptions);
+  request(options?: ClientRequest): Promise<OneShotResponse>;
+  close(): void;
+}
+
 export const responses: Readonly<Record<number, string>>;
 export const status: Readonly<Record<string, number>>;
 export const HTTP_PORT: number;

@@ -409,6 +409,21 @@ class HTTPConnection {
     return chunked;
   }
 
+  // request + getresponse + readAll, for Client: one pool operation for a
+  // whole body, the three calls for a body that comes in pieces. Resolves
+  // to {status, reason, version, willClose, headers, rawHeaders, trailers, body}.
+  async _exchange(method, url, body, headers, signal) {
+    const whole = wholeBody(body);
+    if (whole === undefined) {
+      await this.request(method, url, body, headers, { signal });
+      const res = await this.getresponse({ signal });
+      const data = await res.readAll({ signal });
+      return exchangeResult([res.status, res.reason, res.version, res.willClose, res.rawHeaders, data, res.rawTrailers]);
+    }
+    return onLane(this.#lane, async () =>
+      exchangeResult(await raw.exchange(this.#handle, method, url, whole, flattenHeaders(headers), 0, true)), signal);
+  }
+
   /** Reads the status line and headers of the response. */
   getresponse({ signal } = {}) {
     return onLane(this.#lane, async () => new HTTPResponse(await raw.getresponse(this.#handle, true), this.#lane, this), signal);
@@ -553,29 +568,130 @@ class HTTPResponse {
   }
 }
 
+// ---------------------------------------------------------------- Client
+
+function exchangeResult([status, reason, version, willClose, rawHeaders, body, rawTrailers]) {
+  return { status, reason, version, willClose, headers: headersObject(rawHeaders), rawHeaders, trailers: headersObject(rawTrailers), body };
+}
+
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
+// Errors of a kept-alive connection the server had closed meanwhile.
+const STALE = ["RemoteDisconnected", "ConnectionResetError", "BrokenPipeError"];
+
+/** Requests to one origin over kept-alive connections, like undici.Client:
+ * `await client.request({path, method, headers, body, signal})` resolves to
+ * {status, reason, headers, rawHeaders, trailers, body: Buffer}. A request
+ * with a whole body is one pool operation (request, response and body). */
+class Client {
+  #Connection;
+  #host;
+  #port;
+  #options;
+  #idle = [];
+  #maxIdle;
+  #keepAliveTimeout;
+  #closed = false;
+
+  /** options: those of HTTP(S)Connection, plus maxIdle (connections kept,
+   * default 8) and keepAliveTimeout (ms an idle connection is kept, 4000). */
+  constructor(origin, options = {}) {
+    const url = origin instanceof URL ? origin : new URL(String(origin));
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new errors.InvalidURL(`unsupported URL scheme ${JSON.stringify(url.protocol)}`);
+    const { maxIdle = 8, keepAliveTimeout = 4000, ...connectionOptions } = options;
+    this.#Connection = url.protocol === "https:" ? HTTPSConnection : HTTPConnection;
+    this.#host = url.hostname;
+    this.#port = Number(url.port) || (url.protocol === "https:" ? HTTPS_PORT : HTTP_PORT);
+    this.#options = connectionOptions;
+    if (url.protocol === "https:" && connectionOptions.context === undefined &&
+        ["ca", "cafile", "capath", "cert", "key", "rejectUnauthorized", "minVersion", "checkHostname"].some((k) => connectionOptions[k] !== undefined)) {
+      this.#options = { ...connectionOptions, context: createDefaultContext(connectionOptions) }; // one context for all
+    }
+    this.#maxIdle = maxIdle;
+    this.#keepAliveTimeout = keepAliveTimeout;
+  }
+
+  #take() {
+    const entry = this.#idle.pop();
+    if (!entry) return null;
+    clearTimeout(entry.timer);
+    return entry.conn;
+  }
+
+  #keep(conn) {
+    if (this.#closed || this.#idle.length >= this.#maxIdle) {
+      conn.close();
+      return;
+    }
+    const entry = { conn, timer: null };
+    entry.timer = setTimeout(() => {
+      const i = this.#idle.indexOf(entry);
+      if (i >= 0) this.#idle.splice(i, 1);
+      conn.close();
+    }, this.#keepAliveTimeout);
+    entry.timer.unref();
+    this.#idle.push(entry);
+  }
+
+  async request({ path = "/", method = "GET", headers, body, signal } = {}) {
+    if (this.#closed) throw new errors.StateError("the client is closed");
+    let conn = this.#take();
+    const reused = conn !== null;
+    if (!conn) conn = new this.#Connection(this.#host, this.#port, this.#options);
+    let result;
+    try {
+      result = await conn._exchange(method, path, body, headers, signal);
+    } catch (err) {
+      conn.close();
+      const replayable = body === undefined || body === null || typeof body === "string" || isBytes(body);
+      if (reused && replayable && IDEMPOTENT.has(method.toUpperCase()) && STALE.includes(err.name)) {
+        return this.request({ path, method, headers, body, signal });
+      }
+      throw err;
+    }
+    if (result.willClose) conn.close();
+    else this.#keep(conn);
+    const { willClose, version, ...response } = result;
+    return response;
+  }
+
+  /** Closes the idle connections; the client takes no more requests. */
+  close() {
+    this.#closed = true;
+    for (const { conn, timer } of this.#idle.splice(0)) {
+      clearTimeout(timer);
+      conn.close();
+    }
+  }
+}
+
 // ---------------------------------------------------------------- one-shot
 
-/** One request on a connection of its own, like undici.request: resolves to
- * {status, reason, headers, rawHeaders, trailers, body: Buffer}. options:
- * method, headers, body, timeout (ms), and the TLS options of
- * HTTPSConnection. */
+// One Client per origin for the one-shot calls that give no options of
+// their own (like undici's global dispatcher).
+const sharedClients = new Map();
+const REQUEST_KEYS = new Set(["method", "headers", "body", "signal"]);
+
+/** One request, like undici.request: resolves to {status, reason, headers,
+ * rawHeaders, trailers, body: Buffer}. options: method, headers, body,
+ * signal, and those of Client (timeout in ms, TLS options); without the
+ * latter, connections are kept alive and shared per origin. */
 async function request(url, options = {}) {
   const target = url instanceof URL ? url : new URL(String(url));
-  const { method = "GET", headers, body, timeout } = options;
-  const signal = checkSignal(options.signal);
-  if (signal && signal.aborted) throw new AbortError(undefined, { cause: signal.reason });
-  let conn;
-  if (target.protocol === "http:") conn = new HTTPConnection(target.hostname, Number(target.port) || HTTP_PORT, { timeout });
-  else if (target.protocol === "https:") conn = new HTTPSConnection(target.hostname, Number(target.port) || HTTPS_PORT, { ...options, timeout });
-  else throw new errors.InvalidURL(`unsupported URL scheme ${JSON.stringify(target.protocol)}`);
-  try {
-    await conn.request(method, (target.pathname || "/") + target.search, body, headers, { signal });
-    const res = await conn.getresponse({ signal });
-    const data = await res.readAll({ signal });
-    return { status: res.status, reason: res.reason, headers: res.headers, rawHeaders: res.rawHeaders, trailers: res.trailers, body: data };
-  } finally {
-    conn.close();
+  const { method = "GET", headers, body, signal, ...clientOptions } = options;
+  if (checkSignal(signal) && signal.aborted) throw new AbortError(undefined, { cause: signal.reason });
+  const path = (target.pathname || "/") + target.search;
+  const shared = Object.keys(options).every((k) => REQUEST_KEYS.has(k));
+  if (!shared) {
+    const client = new Client(target.origin, { ...clientOptions, maxIdle: 0 });
+    try {
+      return await client.request({ path, method, headers, body, signal });
+    } finally {
+      client.close();
+    }
   }
+  let client = sharedClients.get(target.origin);
+  if (!client) sharedClients.set(target.origin, (client = new Client(target.origin)));
+  return client.request({ path, method, headers, body, signal });
 }
 
 // ---------------------------------------------------------------- tables
@@ -594,6 +710,7 @@ module.exports = {
   HTTPConnection,
   HTTPSConnection,
   HTTPResponse,
+  Client,
   TLSContext,
   AbortError,
   createDefaultContext,

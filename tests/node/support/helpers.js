@@ -222,7 +222,9 @@ async function replyServer({ reply, delayMs = 0, keepOpen = false } = {}) {
   const requests = [];
   const sockets = new Set();
   const timers = new Set();
+  let connections = 0;
   const server = net.createServer((socket) => {
+    connections++;
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => {});
@@ -254,6 +256,7 @@ async function replyServer({ reply, delayMs = 0, keepOpen = false } = {}) {
   return {
     port: server.address().port,
     requests,
+    connections: () => connections,
     close: () =>
       new Promise((resolve) => {
         for (const timer of timers) clearTimeout(timer);
