@@ -123,11 +123,24 @@ static void nh_env_cleanup(void *arg)
             h->self.Reset();
         }
     }
-    for (nh_handle *h = env->live.next; h != &env->live;) {
-        nh_handle *next = h->next;
-        h->deferred.clear();
-        delete h;
-        h = next;
+    std::vector<nh_handle *> all;
+    for (nh_handle *h = env->live.next; h != &env->live; h = h->next)
+        all.push_back(h);
+    std::vector<bool> in_use(all.size());
+    for (size_t i = 0; i < all.size(); i++) {
+        nh_handle *conn = all[i]->kind == NH_CONN ? all[i] : all[i]->owner;
+        in_use[i] = conn && conn->busy > 0;
+    }
+    for (size_t i = 0; i < all.size(); i++) {
+        nh_handle *h = all[i];
+        if (in_use[i]) {
+            /* An operation still holds it: leave it (a leak, not a crash). */
+            h->self.Reset();
+            h->prev = h->next = h;
+            h->refs++;
+        } else {
+            delete h;
+        }
     }
     env->handle_class.Reset();
     env->error_factory.Reset();
