@@ -57,6 +57,7 @@ static void nh_outcome(v8::Isolate *isolate, nh_job *job, v8::Local<v8::Value> *
 
 static void nh_release(nh_job *job)
 {
+    fflush(stdout); /* debug lines (setDebugLevel) written by the C library */
     if (job->conn && --job->conn->busy == 0)
         nh_flush_deferred(job->conn);
     if (job->conn)
@@ -100,6 +101,7 @@ static void nh_exec(const v8::FunctionCallbackInfo<v8::Value> &args, nh_job *job
         v8::Local<v8::Value> value, error;
         job->settle(isolate, job, &value, &error);
         delete job;
+        fflush(stdout); /* debug lines (setDebugLevel) written by the C library */
         if (error.IsEmpty())
             args.GetReturnValue().Set(value);
         else
@@ -479,7 +481,14 @@ static v8::Local<v8::Value> nh_read_result(v8::Isolate *isolate, nh_job *job)
         .ToLocalChecked();
 }
 
-/* read(resp, n, kind: 0 read, 1 read1, 2 readline, async) -> Buffer */
+static v8::Local<v8::Value> nh_read_count(v8::Isolate *isolate, nh_job *job)
+{
+    return v8::Number::New(isolate, (double)job->len);
+}
+
+/* read(resp, n, kind: 0 read, 1 read1, 2 readline, async, into) -> a new
+ * Buffer, or with `into` (a Uint8Array, filled from its start up to its
+ * length, as http.client's readinto) the count read. */
 static void nh_read(const v8::FunctionCallbackInfo<v8::Value> &args)
 {
     v8::Isolate *isolate = args.GetIsolate();
@@ -490,16 +499,22 @@ static void nh_read(const v8::FunctionCallbackInfo<v8::Value> &args)
     int64_t cap = args[1]->IntegerValue(context).FromMaybe(0);
     int kind = args[2]->Int32Value(context).FromMaybe(0);
     job->read_kind = kind >= 0 && kind <= 2 ? kind : 0;
-    job->body.len = cap > 0 ? (size_t)cap : 0;
     v8::Local<v8::Object> buf;
-    if (!node::Buffer::New(isolate, job->body.len).ToLocal(&buf)) {
-        delete job;
-        return;
+    if (args[4]->IsArrayBufferView()) {
+        buf = args[4].As<v8::Object>();
+        job->body.len = node::Buffer::Length(buf);
+        job->result = nh_read_count;
+    } else {
+        job->body.len = cap > 0 ? (size_t)cap : 0;
+        job->result = nh_read_result;
+        if (!node::Buffer::New(isolate, job->body.len).ToLocal(&buf)) {
+            delete job;
+            return;
+        }
     }
     job->keep_data.Reset(isolate, buf);
     job->data = node::Buffer::Data(buf);
     job->run = nh_run_read;
-    job->result = nh_read_result;
     nh_exec(args, job, args[3]->IsTrue());
 }
 

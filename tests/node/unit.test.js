@@ -356,7 +356,10 @@ describe("responses", () => {
       await c.request("GET", "/");
       const res = await c.getresponse();
       assert.equal(res.length, 10);
-      assert.equal((await res.read(4)).toString(), "0123");
+      assert.equal((await res.read(2)).toString(), "01");
+      const into = new Uint8Array(2);
+      assert.equal(await res.readInto(into), 2);
+      assert.equal(Buffer.from(into).toString(), "23");
       assert.equal(res.length, 6);
       const parts = [];
       for await (const part of res.stream()) parts.push(part);
@@ -376,7 +379,10 @@ describe("responses", () => {
       assert.equal(res.version, 10);
       assert.equal(res.willClose, true);
       assert.equal(res.readlineSync().toString(), "line one\n");
-      assert.equal(res.readSync(4).toString(), "line");
+      const into = Buffer.alloc(2);
+      assert.equal(res.readIntoSync(into), 2);
+      assert.equal(into.toString(), "li");
+      assert.equal(res.readSync(2).toString(), "ne");
       assert.equal(res.readAllSync().toString(), " two\n");
       assert.equal(res.closed, true);
     } finally {

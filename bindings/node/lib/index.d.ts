@@ -139,6 +139,9 @@ export class HTTPResponse implements AsyncIterable<Buffer> {
   readAll(options?: SignalOptions): Promise<Buffer>;
   readSync(n?: number): Buffer;
   readAllSync(): Buffer;
+  /** Fills the buffer unless the body ends; the count (0 at the end). */
+  readInto(buffer: Uint8Array, options?: SignalOptions): Promise<number>;
+  readIntoSync(buffer: Uint8Array): number;
   readlineSync(limit?: number): Buffer;
   [Symbol.asyncIterator](): AsyncIterator<Buffer>;
   stream(): Readable;

@@ -530,6 +530,22 @@ class HTTPResponse {
     if (this.#done) return Buffer.alloc(0);
     return onLaneSync(this.#lane, () => this.#after(raw.read(this.#handle, n, 0, false), n));
   }
+  /** Reads into `buffer` (a Uint8Array), filling it unless the body ends,
+   * as http.client's readinto; resolves to the count (0 at the end). */
+  readInto(buffer, { signal } = {}) {
+    if (!ArrayBuffer.isView(buffer)) return Promise.reject(new TypeError("readInto takes a Buffer or a Uint8Array"));
+    if (this.#done) return Promise.resolve(0);
+    return onLane(this.#lane, async () => this.#afterCount(await raw.read(this.#handle, 0, 0, true, buffer), buffer.byteLength), signal);
+  }
+  readIntoSync(buffer) {
+    if (!ArrayBuffer.isView(buffer)) throw new TypeError("readIntoSync takes a Buffer or a Uint8Array");
+    if (this.#done) return 0;
+    return onLaneSync(this.#lane, () => this.#afterCount(raw.read(this.#handle, 0, 0, false, buffer), buffer.byteLength));
+  }
+  #afterCount(n, asked) {
+    if ((n === 0 && asked !== 0) || raw.httpc_response_isclosed(this.#handle)) this.close();
+    return n;
+  }
   /** One line of the body, "\n" included. */
   readlineSync(limit = CHUNK_SIZE) {
     if (this.#done) return Buffer.alloc(0);

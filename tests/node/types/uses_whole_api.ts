@@ -40,7 +40,8 @@ async function promiseApi(): Promise<number> {
   await res.readAll({ signal: controller.signal });
   for await (const chunk of res) part.equals(chunk);
   res.stream().pipe(process.stdout);
-  const all: Buffer = await res.readAll();
+  const n: number = await res.readInto(new Uint8Array(16), { signal: controller.signal });
+  const all: Buffer = Buffer.concat([await res.readAll(), Buffer.alloc(n)]);
   res.close();
   const closed: boolean = res.closed;
   conn.close();
@@ -66,8 +67,9 @@ function syncApi(): string {
   const res = conn.getresponseSync();
   const line: Buffer = res.readlineSync();
   const some: Buffer = res.readSync(5);
+  const count: number = res.readIntoSync(Buffer.alloc(10));
   const rest: Buffer = res.readAllSync();
-  return line.toString() + some.toString() + rest.toString();
+  return line.toString() + some.toString() + rest.toString() + String(count);
 }
 
 function errors(err: unknown): string {
