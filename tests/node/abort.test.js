@@ -33,7 +33,9 @@ describe("AbortSignal", () => {
       const waited = Date.now() - started;
       clearInterval(timer);
       assert.ok(waited < 1500, `rejected ${waited} ms after the start, abort at 200 ms`);
-      assert.ok(ticks >= 5, `the loop ticked ${ticks} times`);
+      // The abort itself came from a timer, so the loop was free; a loop
+      // blocked by the wait would also tick at most once, after it.
+      assert.ok(ticks >= 2, `the loop ticked ${ticks} times`);
       assert.equal(conn.fileno(), -1, "the connection was closed");
     } finally {
       await server.close();

@@ -27,8 +27,10 @@ describe("the event loop", () => {
       assert.equal(await get(server.port), "hello");
       clearInterval(timer);
       assert.ok(Date.now() - started >= 900);
-      // 100 would be perfect; a loaded machine gives fewer, a blocked loop 0 or 1.
-      assert.ok(ticks >= 20, `only ${ticks} ticks of 10 ms in a second`);
+      // 100 would be perfect; a loaded machine gives far fewer (3 in 0.8 s
+      // seen with the load average at 27 on 2 CPUs); a loop blocked by the
+      // wait gives at most 1, after it.
+      assert.ok(ticks >= 2, `only ${ticks} ticks of 10 ms in a second`);
     } finally {
       await server.close();
     }
