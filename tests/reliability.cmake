@@ -23,6 +23,17 @@ add_executable(test_tsan ${HTTPC_REL_DIR}/test_tsan.c)
 target_link_libraries(test_tsan PRIVATE httpc_static Threads::Threads)
 target_compile_options(test_tsan PRIVATE ${HTTPC_WARNINGS})
 
+# Cancellation (issue 15): interrupts racing requests, closes and frees from
+# two threads each side; in every build (the ASan build runs it too) and in
+# the TSan build of tools/sanitize.sh.
+add_executable(test_interrupt_stress ${HTTPC_REL_DIR}/test_interrupt_stress.c)
+target_link_libraries(test_interrupt_stress PRIVATE httpc_static Threads::Threads)
+target_compile_options(test_interrupt_stress PRIVATE ${HTTPC_WARNINGS})
+target_compile_definitions(test_interrupt_stress PRIVATE _GNU_SOURCE)
+add_test(NAME faults.interrupt_stress COMMAND test_interrupt_stress)
+set_tests_properties(faults.interrupt_stress PROPERTIES TIMEOUT 300
+  FAIL_REGULAR_EXPRESSION "${HTTPC_SAN_FAIL}")
+
 if(NOT HTTPC_RELIABILITY OR HTTPC_SANITIZE OR HTTPC_COVERAGE)
   return()
 endif()

@@ -47,10 +47,15 @@ CLIENTS=(
   "httpc-luajit|2|luajit $root/bench/lua_httpc.lua $build/luajit"
   "luasocket|8|lua5.4 $root/bench/lua_socket.lua"
   "lua-http|32|luajit $root/bench/lua_http.lua"
+  "httpc-node|4|node $root/bench/node_httpc.js client"
+  "httpc-node-conn|4|node $root/bench/node_httpc.js promise"
+  "httpc-node-sync|4|node $root/bench/node_httpc.js sync"
+  "undici|4|node $root/bench/node_undici.js"
 )
 # Ratios reported: SUBJECT/PEER.
 RATIOS="httpc/raw httpc/wrk httpc/libcurl httpc/http.client httpc/node httpc-py/http.client"
-RATIOS="$RATIOS httpc-lua/luasocket httpc-luajit/lua-http httpc-lua/httpc"
+RATIOS+=" httpc-lua/luasocket httpc-luajit/lua-http httpc-lua/httpc"
+RATIOS+=" httpc-node-sync/node httpc-node-sync/undici httpc-node/undici httpc-node-conn/undici httpc-node/httpc httpc-node-sync/httpc"
 
 # ------------------------------------------------------------ scenarios
 # NAME|PATH|N|TLS|MODE|UNIT (req/s or MB/s)

@@ -115,6 +115,14 @@ if [ -f "$build_dir/lua/httpc/raw.so" ] && [ -f "$lua_demo" ]; then
     fi
 fi
 
+node_demo=$root/examples/node/seeds_demo.js
+if [ -f "$build_dir/node/httpc_raw.node" ] && [ -f "$node_demo" ] && command -v node >/dev/null; then
+    echo
+    echo "==== 7. The seeds' sessions in Node through the httpc package (Promise API, then sync) ===="
+    step 0 "examples/node/seeds_demo.js" \
+        "HTTPC_NODE_PACKAGE=$build_dir/node node $node_demo $http"
+fi
+
 echo
 if [ "$failures" = 0 ]; then
     echo "== demo: all $steps steps did what they should =="

@@ -3,8 +3,9 @@
 #   asan: clang build with -DHTTPC_SANITIZE=ON (ASan+UBSan, no recovery) and
 #         the bindings off; runs the whole C suite (c.* and faults.*) with
 #         ctest, failing on any sanitizer report (FAIL_REGULAR_EXPRESSION).
-#   tsan: clang build with -fsanitize=thread; runs test_tsan (8 threads, HTTP
-#         and HTTPS) against with-servers.sh nginx, failing on any report.
+#   tsan: clang build with -fsanitize=thread; runs test_interrupt_stress and
+#         test_tsan (8 threads, HTTP and HTTPS) against with-servers.sh nginx,
+#         failing on any report.
 # Exit 77 when clang or its sanitizer runtime is missing (CTest: skipped), or
 # 1 under HTTPC_REQUIRE_ALL=1 (tests/support/require.sh).
 set -euo pipefail
@@ -39,9 +40,11 @@ case "$mode" in
       "-DCMAKE_C_FLAGS=-fsanitize=thread -fno-omit-frame-pointer" \
       "-DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=thread -Wl,--unresolved-symbols=ignore-in-object-files" \
       "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread" >/dev/null
-    cmake --build "$build" -j "$jobs" --target test_tsan >"$build/build.log" 2>&1 ||
+    cmake --build "$build" -j "$jobs" --target test_tsan test_interrupt_stress >"$build/build.log" 2>&1 ||
       { tail -50 "$build/build.log"; exit 1; }
     export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
+    # Interrupts racing requests, closes and frees (its own loopback server).
+    timeout -k 10 300 "$build/bin/test_interrupt_stress"
     exec timeout -k 10 900 "$root/tests/support/with-servers.sh" --https -- "$build/bin/test_tsan"
     ;;
   *)
