@@ -77,6 +77,7 @@ class HTTPResponse(io.BufferedIOBase):
         self._url = url
         self._msg = None
         self._done = False  # http.client: fp is None
+        self._conn = _NO_CONNECTION  # for close() from another thread
 
     def __del__(self):
         r, self._r = self._r, None
@@ -168,19 +169,35 @@ class HTTPResponse(io.BufferedIOBase):
         return _raw.httpc_response_fileno(self._r)
 
     # -- body ------------------------------------------------------------
+    def _call(self, fn, *args):
+        return self._conn._call(fn, *args)
+
     def read(self, amt=None):
         if self._done:
             return b""
         r = self._r
         if amt is None or amt < 0:
+            conn = self._conn
+            conn._busy += 1
             try:
                 data = _read_all(r)
             except IncompleteRead:
                 self._close_conn()
                 raise
+            finally:
+                conn._busy -= 1
+                if conn._close_pending:
+                    conn._closed_meanwhile()
             self._body_done()
             return data
-        data = _read(r, amt, 0)
+        conn = self._conn
+        conn._busy += 1
+        try:
+            data = _read(r, amt, 0)
+        finally:
+            conn._busy -= 1
+            if conn._close_pending:
+                conn._closed_meanwhile()
         if (not data and amt) or _response_isclosed(r):
             self._close_conn()
         return data
@@ -189,7 +206,14 @@ class HTTPResponse(io.BufferedIOBase):
         if self._done:
             return 0
         r = self._r
-        n = _readinto(r, b, 0)
+        conn = self._conn
+        conn._busy += 1
+        try:
+            n = _readinto(r, b, 0)
+        finally:
+            conn._busy -= 1
+            if conn._close_pending:
+                conn._closed_meanwhile()
         if (not n and len(memoryview(b))) or _response_isclosed(r):
             self._close_conn()
         return n
@@ -198,7 +222,7 @@ class HTTPResponse(io.BufferedIOBase):
         if self._done or n == 0:
             return b""
         r = self._r
-        data = _read(r, n if n > 0 else 65536, 1)
+        data = self._call(_read, r, n if n > 0 else 65536, 1)
         if not data or _response_isclosed(r):
             self._close_conn()
         return data
@@ -206,18 +230,18 @@ class HTTPResponse(io.BufferedIOBase):
     def peek(self, n=-1):
         if self._done:
             return b""
-        return _raw.peek(self._r)
+        return self._call(_raw.peek, self._r)
 
     def readline(self, limit=-1):
         if self._done or limit == 0:
             return b""
         r = self._r
         if limit is not None and limit > 0:
-            line = _read(r, limit, 2)
+            line = self._call(_read, r, limit, 2)
         else:
             parts = []
             while True:
-                part = _read(r, 65536, 2)
+                part = self._call(_read, r, 65536, 2)
                 parts.append(part)
                 if not part or part.endswith(b"\n"):
                     break
@@ -237,6 +261,20 @@ class HTTPResponse(io.BufferedIOBase):
 
 
 from ._errors import IncompleteRead  # noqa: E402
+
+
+class _NoConnection:
+    """The connection of a response made without one: nothing to close."""
+
+    _busy = 0
+    _close_pending = False
+
+    @staticmethod
+    def _call(fn, *args):
+        return fn(*args)
+
+
+_NO_CONNECTION = _NoConnection()
 
 
 class HTTPConnection:
@@ -295,11 +333,41 @@ class HTTPConnection:
         return None if pairs is None else _message(pairs)
 
     def connect(self):
-        _raw.httpc_conn_connect(self._c)
+        self._call(_raw.httpc_conn_connect, self._c)
+
+    # -- close() from another thread -----------------------------------------
+    # A call blocked on this connection or its response runs with the GIL
+    # released, and close() must not free what it uses. So close() then
+    # interrupts the call (httpc_conn_interrupt: it raises
+    # ConnectionAbortedError at once) and the blocked thread closes the
+    # connection as its call returns. Every other C call on a connection
+    # keeps the GIL (typemaps.i), so _busy is all there is to check.
+    _busy = 0
+    _close_pending = False
+
+    def _call(self, fn, *args):
+        self._busy += 1
+        try:
+            return fn(*args)
+        finally:
+            self._busy -= 1
+            if self._close_pending:
+                self._closed_meanwhile()
+
+    def _closed_meanwhile(self):
+        if not self._busy:
+            self._close_pending = False
+            _raw.httpc_conn_close(self._c)
 
     def close(self):
-        if self._c is not None:
-            _raw.httpc_conn_close(self._c)
+        c = self._c
+        if c is None:
+            return
+        if self._busy:
+            self._close_pending = True
+            _raw.httpc_conn_interrupt(c)
+        else:
+            _raw.httpc_conn_close(c)
 
     @property
     def sock(self):
@@ -311,8 +379,14 @@ class HTTPConnection:
     # -- sending -----------------------------------------------------------
     def request(self, method, url, body=None, headers={}, *,
                 encode_chunked=False):
-        if _request(self._c, method, url, body, headers,
-                    encode_chunked) is NotImplemented:
+        self._busy += 1
+        try:
+            sent = _request(self._c, method, url, body, headers, encode_chunked)
+        finally:
+            self._busy -= 1
+            if self._close_pending:
+                self._closed_meanwhile()
+        if sent is NotImplemented:
             self._send_request(method, url, body, headers, encode_chunked)
 
     def _send_request(self, method, url, body, headers, encode_chunked):
@@ -393,7 +467,7 @@ class HTTPConnection:
 
     def endheaders(self, message_body=None, *, encode_chunked=False):
         if message_body is None or isinstance(message_body, (bytes, bytearray)):
-            _raw.endheaders(self._c, message_body, encode_chunked)
+            self._call(_raw.endheaders, self._c, message_body, encode_chunked)
             return
         if not hasattr(message_body, "read"):
             try:
@@ -401,9 +475,9 @@ class HTTPConnection:
             except TypeError:
                 pass
             else:
-                _raw.endheaders(self._c, message_body, encode_chunked)
+                self._call(_raw.endheaders, self._c, message_body, encode_chunked)
                 return
-        _raw.endheaders(self._c, None, False)
+        self._call(_raw.endheaders, self._c, None, False)
         self._send_body(message_body, encode_chunked)
 
     def _send_body(self, message_body, encode_chunked):
@@ -457,21 +531,30 @@ class HTTPConnection:
                     break
                 if encode:
                     datablock = datablock.encode("iso-8859-1")
-                _raw.httpc_conn_send(c, datablock)
+                self._call(_raw.httpc_conn_send, c, datablock)
             return
         try:
-            _raw.httpc_conn_send(c, data)
+            self._call(_raw.httpc_conn_send, c, data)
         except TypeError:
             if isinstance(data, collections.abc.Iterable):
                 for d in data:
-                    _raw.httpc_conn_send(c, d)
+                    self._call(_raw.httpc_conn_send, c, d)
             else:
                 raise TypeError("data should be a bytes-like object "
                                 "or an iterable, got %r" % type(data))
 
     # -- receiving ---------------------------------------------------------
     def getresponse(self):
-        return self.response_class(_getresponse(self._c), None, self.debuglevel)
+        self._busy += 1
+        try:
+            head = _getresponse(self._c)
+        finally:
+            self._busy -= 1
+            if self._close_pending:
+                self._closed_meanwhile()
+        response = self.response_class(head, None, self.debuglevel)
+        response._conn = self
+        return response
 
 
 from ._errors import InvalidURL  # noqa: E402
