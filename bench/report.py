@@ -104,6 +104,11 @@ if extras:
         out.append(f"| {label} | " + " | ".join(cells) + " |")
     out.append("\nAllocations and instructions: runs of N and 2N small keep-alive requests,"
                " difference ÷ N (steady state, start-up excluded).")
+    for metric in ("instructions_per_request", "instructions_per_request_https"):
+        theirs, ours = (extras.get(metric, {}).get(c) for c in ("http.client", "httpc-py"))
+        if theirs and ours and int(ours) > 0:
+            out.append(f"\n{labels[metric]}: http.client ÷ httpc through Python ="
+                       f" {int(theirs) / int(ours):.1f}× fewer.")
 
 out.append("\n![ratios](ratios.png)\n")
 open(md_path, "w").write("\n".join(out) + "\n")

@@ -681,15 +681,22 @@ static void response_destroy(httpc_response *r)
     free(r);
 }
 
+/* The response being read, if any, takes the socket (and closes it when
+ * its body ends); the connection has none left. */
+static void current_takes_stream(httpc_conn *conn)
+{
+    if (conn->current && conn->current->stream == conn->stream && conn->stream) {
+        conn->current->owns_stream = true;
+        conn->stream = NULL;
+    }
+}
+
 void httpc_conn_free(httpc_conn *conn)
 {
     if (!conn)
         return;
     /* Responses outlive their connection: the current one takes the socket. */
-    if (conn->current && conn->current->stream == conn->stream && conn->stream) {
-        conn->current->owns_stream = true;
-        conn->stream = NULL;
-    }
+    current_takes_stream(conn);
     for (httpc_response *r = conn->live; r;) {
         httpc_response *next = r->live_next;
         if (r->stream)
@@ -781,6 +788,14 @@ int httpc_conn_interrupt(httpc_conn *conn)
         return hc_fail(HTTPC_E_INVALID_ARGUMENT, "conn is NULL");
     hc_cancel_request(&conn->cancel);
     return HTTPC_OK;
+}
+
+void httpc_conn_drop_socket(httpc_conn *conn)
+{
+    if (!conn)
+        return;
+    current_takes_stream(conn);
+    conn_drop_stream(conn);
 }
 
 int httpc_conn_set_tunnel(httpc_conn *conn, const char *host, int port, const httpc_header *headers,

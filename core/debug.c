@@ -3,36 +3,26 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "err.h"
+
 int hc_repr(hc_buf *out, const void *data, size_t len, int bytes_prefix)
 {
     const unsigned char *s = data;
-    /* Python picks double quotes when the text has ' but no ". */
-    char quote = (memchr(s, '\'', len) && !memchr(s, '"', len)) ? '"' : '\'';
+    char quote = hc_repr_quote(data, len);
     int rc = bytes_prefix ? hc_buf_append(out, "b", 1) : HTTPC_OK;
     if (!rc)
         rc = hc_buf_append(out, &quote, 1);
     for (size_t i = 0; !rc && i < len; i++) {
         unsigned char c = s[i];
-        char esc[8];
-        size_t n = 0;
-        if (c == '\\' || c == (unsigned char)quote) {
-            esc[0] = '\\';
-            esc[1] = (char)c;
-            n = 2;
-        } else if (c == '\r' || c == '\n' || c == '\t') {
-            esc[0] = '\\';
-            esc[1] = c == '\r' ? 'r' : c == '\n' ? 'n' : 't';
-            n = 2;
-        } else if (c < 0x20 || c == 0x7f || (c >= 0x80 && (bytes_prefix || c < 0xa1))) {
-            n = (size_t)snprintf(esc, sizeof esc, "\\x%02x", c);
-        } else if (c >= 0x80) {
+        char esc[4];
+        size_t n;
+        if (!bytes_prefix && c >= 0xa1) {
             /* A latin-1 character, written as UTF-8 as Python's print does. */
             esc[0] = (char)(0xc0 | (c >> 6));
             esc[1] = (char)(0x80 | (c & 0x3f));
             n = 2;
         } else {
-            esc[0] = (char)c;
-            n = 1;
+            n = hc_repr_escape_byte(c, quote, esc);
         }
         rc = hc_buf_append(out, esc, n);
     }

@@ -31,12 +31,104 @@ static thread_error *reset(int code)
     return e;
 }
 
+char hc_repr_quote(const void *data, size_t len)
+{
+    return (memchr(data, '\'', len) && !memchr(data, '"', len)) ? '"' : '\'';
+}
+
+size_t hc_repr_escape_byte(unsigned char c, char quote, char esc[4])
+{
+    static const char hex[] = "0123456789abcdef";
+    if (c == '\\' || c == (unsigned char)quote) {
+        esc[0] = '\\';
+        esc[1] = (char)c;
+        return 2;
+    }
+    if (c == '\r' || c == '\n' || c == '\t') {
+        esc[0] = '\\';
+        esc[1] = c == '\r' ? 'r' : c == '\n' ? 'n' : 't';
+        return 2;
+    }
+    if (c < 0x20 || c >= 0x7f) {
+        esc[0] = '\\';
+        esc[1] = 'x';
+        esc[2] = hex[c >> 4];
+        esc[3] = hex[c & 0xf];
+        return 4;
+    }
+    esc[0] = (char)c;
+    return 1;
+}
+
+const char *hc_show(char *out, size_t cap, const void *data, size_t len, enum hc_show_style style)
+{
+    static const char cut[] = "...";
+    const unsigned char *s = data;
+    char quote = hc_repr_quote(data, len);
+    size_t n = 0;
+    if (cap < sizeof cut + 4) {
+        if (cap)
+            out[0] = '\0';
+        return out;
+    }
+    /* Room kept for the closing quote, "..." and the NUL. */
+    size_t room = cap - 1 - 1 - (sizeof cut - 1);
+    if (style == HC_SHOW_BYTES)
+        out[n++] = 'b';
+    out[n++] = quote;
+    size_t i = 0;
+    for (; i < len; i++) {
+        char esc[4];
+        size_t k = hc_repr_escape_byte(s[i], quote, esc);
+        if (n + k > room)
+            break;
+        memcpy(out + n, esc, k);
+        n += k;
+    }
+    out[n++] = quote;
+    if (i < len) {
+        memcpy(out + n, cut, sizeof cut - 1);
+        n += sizeof cut - 1;
+    }
+    out[n] = '\0';
+    return out;
+}
+
+/* Escapes, in place, any control or non-ASCII byte a message still holds
+ * (a host name, a path, a proxy's reason phrase), as repr would inside
+ * quotes, so that every message is one printable line. */
+static void escape_rest(char *message, size_t cap)
+{
+    const unsigned char *c = (const unsigned char *)message;
+    while (*c >= 0x20 && *c < 0x7f)
+        c++;
+    if (!*c)
+        return;
+    char raw[MESSAGE_MAX];
+    size_t len = strlen(message);
+    memcpy(raw, message, len + 1);
+    size_t n = (size_t)((const char *)c - message);
+    for (size_t i = n; i < len; i++) {
+        char esc[4];
+        unsigned char b = (unsigned char)raw[i];
+        size_t k = b == '\\' ? 1 : hc_repr_escape_byte(b, '\0', esc);
+        if (k == 1)
+            esc[0] = (char)b;
+        if (n + k >= cap)
+            break;
+        memcpy(message + n, esc, k);
+        n += k;
+    }
+    message[n] = '\0';
+}
+
 static void format_message(thread_error *e, int code, const char *fmt, va_list ap)
 {
     if (fmt)
         vsnprintf(e->message, sizeof e->message, fmt, ap);
     else
         snprintf(e->message, sizeof e->message, "%s", httpc_strerror(code));
+    escape_rest(e->message, sizeof e->message);
 }
 
 /* Resets the record to `code` with a formatted message. */

@@ -33,6 +33,14 @@ static bool starts_with(const char *s, size_t len, const char *prefix)
     return len >= n && memcmp(s, prefix, n) == 0;
 }
 
+/* http.client shows the whole line read, CR LF included. */
+static int bad_status_line(const char *line, size_t len)
+{
+    char shown[HC_SHOWN_MAX];
+    return hc_fail_line(HTTPC_E_BAD_STATUS_LINE, line, len, "BadStatusLine: %s",
+                        hc_show(shown, sizeof shown, line, len, HC_SHOW_STR));
+}
+
 int hc_parse_status_line(const char *line, size_t len, int *status, const char **version,
                          size_t *version_len, const char **reason, size_t *reason_len)
 {
@@ -53,8 +61,7 @@ int hc_parse_status_line(const char *line, size_t len, int *status, const char *
         count++;
     }
     if (count < 2 || !starts_with(fields[0], field_len[0], "HTTP/"))
-        return hc_fail_line(HTTPC_E_BAD_STATUS_LINE, line, len, "BadStatusLine: %.*s",
-                            (int)content_len(line, len > 200 ? 200 : len), line);
+        return bad_status_line(line, len);
     int code = 0;
     if (field_len[1] == 0 || field_len[1] > 9)
         code = -1;
@@ -63,8 +70,7 @@ int hc_parse_status_line(const char *line, size_t len, int *status, const char *
         code = (c >= '0' && c <= '9') ? code * 10 + (c - '0') : -1;
     }
     if (code < 100 || code > 999)
-        return hc_fail_line(HTTPC_E_BAD_STATUS_LINE, line, len, "BadStatusLine: %.*s",
-                            (int)content_len(line, len > 200 ? 200 : len), line);
+        return bad_status_line(line, len);
     /* The reason is the rest, stripped on both sides. */
     while (i < len && is_py_space(s[i]))
         i++;
@@ -152,14 +158,18 @@ static int store_field_line(httpc_headers *store, bool *defect, const char *line
 
 static int version_number(const char *v, size_t len, int *out)
 {
-    if ((len == 8 && memcmp(v, "HTTP/1.0", 8) == 0) || (len == 8 && memcmp(v, "HTTP/0.9", 8) == 0))
+    if ((len == 8 && memcmp(v, "HTTP/1.0", 8) == 0) ||
+        (len == 8 && memcmp(v, "HTTP/0.9", 8) == 0)) {
         *out = 10;
-    else if (starts_with(v, len, "HTTP/1."))
+        return HTTPC_OK;
+    }
+    if (starts_with(v, len, "HTTP/1.")) {
         *out = 11;
-    else
-        return hc_fail(HTTPC_E_UNKNOWN_PROTOCOL, "UnknownProtocol: %.*s",
-                       (int)(len > 100 ? 100 : len), v);
-    return HTTPC_OK;
+        return HTTPC_OK;
+    }
+    char shown[HC_SHOWN_MAX];
+    return hc_fail(HTTPC_E_UNKNOWN_PROTOCOL, "UnknownProtocol: %s",
+                   hc_show(shown, sizeof shown, v, len, HC_SHOW_STR));
 }
 
 static int head_line(hc_head_parser *p, const char *line, size_t len, const char **last_line_end)
@@ -420,6 +430,13 @@ static int hex_value(unsigned char c)
     return -1;
 }
 
+static int invalid_chunk_line(const char *line, size_t len)
+{
+    char shown[HC_SHOWN_MAX];
+    return hc_fail(HTTPC_E_INVALID_CHUNK, "invalid chunk size line: %s",
+                   hc_show(shown, sizeof shown, line, len, HC_SHOW_BYTES));
+}
+
 int hc_parse_chunk_size(const char *line, size_t len, uint64_t *out)
 {
     size_t i = 0;
@@ -430,15 +447,13 @@ int hc_parse_chunk_size(const char *line, size_t len, uint64_t *out)
         size = size * 16 + (uint64_t)hex_value((unsigned char)line[i]);
     }
     if (i == 0)
-        return hc_fail(HTTPC_E_INVALID_CHUNK, "invalid chunk size line: %.*s",
-                       (int)(len < 40 ? len : 40), line);
+        return invalid_chunk_line(line, len);
     while (i < len && (line[i] == ' ' || line[i] == '\t'))
         i++;
     bool terminated = (len - i == 2 && line[i] == '\r' && line[i + 1] == '\n') ||
                       (len - i == 1 && line[i] == '\n');
     if (!terminated && (i == len || line[i] != ';'))
-        return hc_fail(HTTPC_E_INVALID_CHUNK, "invalid chunk size line: %.*s",
-                       (int)(len < 40 ? len : 40), line);
+        return invalid_chunk_line(line, len);
     *out = size;
     return HTTPC_OK;
 }

@@ -7,16 +7,24 @@
 #include "err.h"
 #include "httpc.h"
 
+/* http.client's text: "<what> can't contain control characters. '<text>'
+ * (found at least '<char>')", both shown as repr shows a str. */
+static int control_character_error(int code, const char *what, const char *text,
+                                   const unsigned char *found)
+{
+    char shown_text[HC_SHOWN_MAX], shown_found[16];
+    return hc_fail(code, "%s can't contain control characters. %s (found at least %s)", what,
+                   hc_show(shown_text, sizeof shown_text, text, strlen(text), HC_SHOW_STR),
+                   hc_show(shown_found, sizeof shown_found, found, 1, HC_SHOW_STR));
+}
+
 int hc_validate_method(const char *method)
 {
     if (!*method)
         return hc_fail(HTTPC_E_INVALID_ARGUMENT, "method must not be empty");
     for (const unsigned char *c = (const unsigned char *)method; *c; c++)
         if (*c <= 0x1f)
-            return hc_fail(HTTPC_E_INVALID_ARGUMENT,
-                           "method can't contain control characters. '%.60s' (found at least "
-                           "'\\x%02x')",
-                           method, *c);
+            return control_character_error(HTTPC_E_INVALID_ARGUMENT, "method", method, c);
     return HTTPC_OK;
 }
 
@@ -24,10 +32,7 @@ static int validate_url_chars(const char *text)
 {
     for (const unsigned char *c = (const unsigned char *)text; *c; c++)
         if (*c <= 0x20 || *c == 0x7f)
-            return hc_fail(HTTPC_E_INVALID_URL,
-                           "URL can't contain control characters. '%.60s' (found at least "
-                           "'\\x%02x')",
-                           text, *c);
+            return control_character_error(HTTPC_E_INVALID_URL, "URL", text, c);
     return HTTPC_OK;
 }
 
@@ -46,6 +51,14 @@ static bool is_regex_space(unsigned char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
+/* http.client: "Invalid header name b'...'" (the bytes' repr). */
+static int invalid_header(const char *what, const char *text)
+{
+    char shown[HC_SHOWN_MAX];
+    return hc_fail(HTTPC_E_INVALID_ARGUMENT, "Invalid header %s %s", what,
+                   hc_show(shown, sizeof shown, text, strlen(text), HC_SHOW_BYTES));
+}
+
 int hc_validate_header_name(const char *name)
 {
     /* http.client: [^:\s][^:\r\n]* */
@@ -54,7 +67,7 @@ int hc_validate_header_name(const char *name)
     for (c++; ok && *c; c++)
         ok = *c != ':' && *c != '\r' && *c != '\n';
     if (!ok)
-        return hc_fail(HTTPC_E_INVALID_ARGUMENT, "Invalid header name '%.60s'", name);
+        return invalid_header("name", name);
     return HTTPC_OK;
 }
 
@@ -65,7 +78,7 @@ int hc_validate_header_value(const char *value)
         bool bad = (*c == '\n' && c[1] != ' ' && c[1] != '\t') ||
                    (*c == '\r' && c[1] != ' ' && c[1] != '\t' && c[1] != '\n');
         if (bad)
-            return hc_fail(HTTPC_E_INVALID_ARGUMENT, "Invalid header value '%.60s'", value);
+            return invalid_header("value", value);
     }
     return HTTPC_OK;
 }

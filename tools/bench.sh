@@ -36,9 +36,14 @@ CLIENTS=(
   "http.client|8|python3 $root/bench/py_httpclient.py"
   "node|4|node $root/bench/node_http.js"
   "httpc-py|8|python3 $root/bench/py_httpc.py"
+  "httpc-lua|2|lua5.4 $root/bench/lua_httpc.lua $build/lua"
+  "httpc-luajit|2|luajit $root/bench/lua_httpc.lua $build/luajit"
+  "luasocket|8|lua5.4 $root/bench/lua_socket.lua"
+  "lua-http|32|luajit $root/bench/lua_http.lua"
 )
 # Ratios reported: SUBJECT/PEER.
 RATIOS="httpc/raw httpc/wrk httpc/libcurl httpc/http.client httpc/node httpc-py/http.client"
+RATIOS="$RATIOS httpc-lua/luasocket httpc-luajit/lua-http httpc-lua/httpc"
 
 # ------------------------------------------------------------ scenarios
 # NAME|PATH|N|TLS|MODE|UNIT (req/s or MB/s)
@@ -241,11 +246,15 @@ if [ "${BENCH_EXTRAS:-1}" = 1 ]; then
 
   # Instructions per small keep-alive request (client side only): callgrind
   # runs of N and 2N requests, difference / N. Not affected by machine load.
+  # The Python clients run under the real interpreter binary: valgrind
+  # cannot follow pyenv's python3 shim.
+  python_binary=$(python3 -c 'import sys; print(sys.executable)')
   if command -v valgrind >/dev/null; then
     for client in "${CLIENTS[@]}"; do
       IFS='|' read -r cname divisor command <<<"$client"
       want "${BENCH_CLIENTS:-}" "$cname" || continue
-      case $cname in httpc | libcurl | raw) ;; *) continue ;; esac
+      case $cname in httpc | libcurl | raw | http.client | httpc-py) ;; *) continue ;; esac
+      command=${command/#python3 /$python_binary }
       for tls in 0 1; do
         [ "$cname" = raw ] && [ "$tls" = 1 ] && continue
         port=$http_port

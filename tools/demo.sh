@@ -102,6 +102,18 @@ if [ -e "$build_dir/python/httpc" ] && [ -f "$python_demo" ]; then
         "PYTHONPATH=$build_dir/python python3 $python_demo $http"
 fi
 
+lua_demo=$root/examples/lua/seeds_demo.lua
+if [ -f "$build_dir/lua/httpc/raw.so" ] && [ -f "$lua_demo" ]; then
+    echo
+    echo "==== 6. The seeds' sessions in Lua through the httpc module (Lua 5.4, then LuaJIT) ===="
+    step 0 "examples/lua/seeds_demo.lua under lua5.4" \
+        "LUA_PATH='$build_dir/lua/?.lua;$build_dir/lua/?/init.lua' LUA_CPATH='$build_dir/lua/?.so' lua5.4 $lua_demo $http"
+    if [ -f "$build_dir/luajit/httpc/raw.so" ]; then
+        step 0 "examples/lua/seeds_demo.lua under luajit" \
+            "LUA_PATH='$build_dir/luajit/?.lua;$build_dir/luajit/?/init.lua' LUA_CPATH='$build_dir/luajit/?.so' luajit $lua_demo $http"
+    fi
+fi
+
 echo
 if [ "$failures" = 0 ]; then
     echo "== demo: all $steps steps did what they should =="

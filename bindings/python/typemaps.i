@@ -142,6 +142,7 @@ HTTPC_PY_CHECKED(httpc_tls_context_load_verify_pem)
 %nothread httpc_conn_set_timeout;
 %nothread httpc_conn_set_debuglevel;
 %nothread httpc_conn_fileno;
+%nothread httpc_conn_drop_socket;
 %nothread httpc_conn_host;
 %nothread httpc_conn_port;
 %nothread httpc_response_free;
@@ -195,11 +196,23 @@ static int pyhttpc_conn_arg(PyObject *obj, httpc_conn **out)
                : (PyErr_SetString(PyExc_TypeError, "expected an httpc connection"), -1);
 }
 
+/* Responses reach Python as capsules that free the C response when the
+ * last reference goes: no Python-level finalizer on the per-request path. */
+static const char pyhttpc_response_capsule[] = "httpc.response";
+
+static void pyhttpc_response_capsule_free(PyObject *capsule)
+{
+    httpc_response_free(PyCapsule_GetPointer(capsule, pyhttpc_response_capsule));
+}
+
 static int pyhttpc_resp_arg(PyObject *obj, httpc_response **out)
 {
-    return SWIG_IsOK(SWIG_ConvertPtr(obj, (void **)out, SWIGTYPE_p_httpc_response, 0)) && *out
-               ? 0
-               : (PyErr_SetString(PyExc_TypeError, "expected an httpc response"), -1);
+    *out = PyCapsule_CheckExact(obj) ? PyCapsule_GetPointer(obj, pyhttpc_response_capsule) : NULL;
+    if (*out)
+        return 0;
+    PyErr_Clear();
+    PyErr_SetString(PyExc_TypeError, "expected an httpc response");
+    return -1;
 }
 
 /* conn_new(host, port, tls_or_None_or_False, timeout, source_host, source_port,
@@ -506,7 +519,7 @@ static PyObject *pyhttpc_set_tunnel(PyObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
-/* getresponse(conn) -> (resp, status, reason, version, will_close, chunked, length) */
+/* getresponse(conn) -> (resp, status, reason, version, will_close, chunked) */
 static PyObject *pyhttpc_getresponse(PyObject *self, PyObject *pconn)
 {
     httpc_conn *conn;
@@ -522,18 +535,18 @@ static PyObject *pyhttpc_getresponse(PyObject *self, PyObject *pconn)
         return pyhttpc_raise(rc, NULL);
     const char *reason = httpc_response_reason(resp);
     PyObject *preason = PyUnicode_DecodeLatin1(reason, (Py_ssize_t)strlen(reason), NULL);
-    PyObject *presp = SWIG_NewPointerObj(resp, SWIGTYPE_p_httpc_response, 0);
+    PyObject *presp =
+        PyCapsule_New(resp, pyhttpc_response_capsule, pyhttpc_response_capsule_free);
     if (!preason || !presp) {
         Py_XDECREF(preason);
         Py_XDECREF(presp);
         httpc_response_free(resp);
         return NULL;
     }
-    int64_t length = httpc_response_length(resp);
-    PyObject *plength = length < 0 ? Py_NewRef(Py_None) : PyLong_FromLongLong(length);
-    return Py_BuildValue("(NiNiiiN)", presp, httpc_response_status(resp), preason,
-                         httpc_response_version(resp), httpc_response_will_close(resp),
-                         httpc_response_chunked(resp), plength);
+    return Py_BuildValue("(NiNiNN)", presp, httpc_response_status(resp), preason,
+                         httpc_response_version(resp),
+                         PyBool_FromLong(httpc_response_will_close(resp)),
+                         PyBool_FromLong(httpc_response_chunked(resp)));
 }
 
 /* read_all(resp) -> bytes; IncompleteRead carries the partial body. */
@@ -639,6 +652,45 @@ static PyObject *pyhttpc_peek(PyObject *self, PyObject *presp)
     return PyBytes_FromStringAndSize(data ? data : "", (Py_ssize_t)n);
 }
 
+/* response_isclosed / response_length / response_close / response_fileno
+ * (resp): the SWIG wrappers' work, on the response capsule. */
+static PyObject *pyhttpc_response_isclosed(PyObject *self, PyObject *presp)
+{
+    httpc_response *resp;
+    (void)self;
+    if (pyhttpc_resp_arg(presp, &resp) < 0)
+        return NULL;
+    return PyBool_FromLong(httpc_response_isclosed(resp));
+}
+
+static PyObject *pyhttpc_response_length(PyObject *self, PyObject *presp)
+{
+    httpc_response *resp;
+    (void)self;
+    if (pyhttpc_resp_arg(presp, &resp) < 0)
+        return NULL;
+    return PyLong_FromLongLong(httpc_response_length(resp));
+}
+
+static PyObject *pyhttpc_response_close(PyObject *self, PyObject *presp)
+{
+    httpc_response *resp;
+    (void)self;
+    if (pyhttpc_resp_arg(presp, &resp) < 0)
+        return NULL;
+    httpc_response_close(resp);
+    Py_RETURN_NONE;
+}
+
+static PyObject *pyhttpc_response_fileno(PyObject *self, PyObject *presp)
+{
+    httpc_response *resp;
+    (void)self;
+    if (pyhttpc_resp_arg(presp, &resp) < 0)
+        return NULL;
+    return PyLong_FromLong(httpc_response_fileno(resp));
+}
+
 static PyObject *pyhttpc_headers_list(const httpc_headers *hs)
 {
     size_t n = hs ? httpc_headers_count(hs) : 0;
@@ -669,6 +721,16 @@ static PyObject *pyhttpc_response_headers(PyObject *self, PyObject *args)
         return NULL;
     return pyhttpc_headers_list(trailers ? httpc_response_trailers(resp)
                                          : httpc_response_headers(resp));
+}
+
+/* conn_fileno(conn) -> int (-1: no socket); conn.sock asks it every time. */
+static PyObject *pyhttpc_conn_fileno(PyObject *self, PyObject *pconn)
+{
+    httpc_conn *conn;
+    (void)self;
+    if (pyhttpc_conn_arg(pconn, &conn) < 0)
+        return NULL;
+    return PyLong_FromLong(httpc_conn_fileno(conn));
 }
 
 /* proxy_headers(conn) -> list or None. */
@@ -709,7 +771,12 @@ static PyMethodDef pyhttpc_natives[] = {
     {"readinto", pyhttpc_readinto, METH_VARARGS, NULL},
     {"peek", pyhttpc_peek, METH_O, NULL},
     {"response_headers", pyhttpc_response_headers, METH_VARARGS, NULL},
+    {"response_isclosed", pyhttpc_response_isclosed, METH_O, NULL},
+    {"response_length", pyhttpc_response_length, METH_O, NULL},
+    {"response_close", pyhttpc_response_close, METH_O, NULL},
+    {"response_fileno", pyhttpc_response_fileno, METH_O, NULL},
     {"proxy_headers", pyhttpc_proxy_headers, METH_O, NULL},
+    {"conn_fileno", pyhttpc_conn_fileno, METH_O, NULL},
     {"last_error", pyhttpc_last_error, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL}};
 %}

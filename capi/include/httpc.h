@@ -498,6 +498,11 @@ HTTPC_EXTERN(const httpc_headers *) httpc_conn_proxy_response_headers(const http
 
 /** The socket's file descriptor, or -1 when not connected. */
 HTTPC_EXTERN(int) httpc_conn_fileno(const httpc_conn *conn);
+/** Lets go of the socket as http.client's `conn.sock.close(); conn.sock =
+ * None` does (urllib.request does it after getresponse): a response still
+ * being read keeps the socket until its body ends or it is closed, and the
+ * connection opens a new socket on its next request. Accepts NULL. */
+HTTPC_EXTERN(void) httpc_conn_drop_socket(httpc_conn *conn);
 
 /* ------------------------------------------------------------------------ */
 /* Responses (http.client.HTTPResponse)                                      */

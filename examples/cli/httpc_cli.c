@@ -99,14 +99,45 @@ typedef struct parsed_url {
 /* Reporting                                                           */
 /* ------------------------------------------------------------------ */
 
+/* Writes "httpc: " and the formatted text as one line on stderr, with any
+ * control or non-ASCII byte (from a URL, an argument or a file name) escaped
+ * as Python's repr escapes it: nothing the text holds can move the cursor. */
+static void report_line(const char *fmt, va_list ap)
+{
+    char text[1024];
+    vsnprintf(text, sizeof text, fmt, ap);
+    fputs("httpc: ", stderr);
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+        if (*c == '\r' || *c == '\n' || *c == '\t')
+            fprintf(stderr, "\\%c", *c == '\r' ? 'r' : *c == '\n' ? 'n' : 't');
+        else if (*c < 0x20 || *c >= 0x7f)
+            fprintf(stderr, "\\x%02x", *c);
+        else
+            fputc(*c, stderr);
+    }
+    fputc('\n', stderr);
+}
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 1, 2)))
+#endif
+static void
+report(const char *fmt, ...);
+static void report(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report_line(fmt, ap);
+    va_end(ap);
+}
+
 static int usage_error(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("httpc: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputs("\nTry 'httpc -h' for more information.\n", stderr);
+    report_line(fmt, ap);
     va_end(ap);
+    fputs("Try 'httpc -h' for more information.\n", stderr);
     return EXIT_USAGE;
 }
 
@@ -117,19 +148,19 @@ static int library_failure(int code)
     const char *message = httpc_last_error_message();
     if (!message || !*message)
         message = httpc_strerror(code);
-    fprintf(stderr, "httpc: %s: %s\n", httpc_error_name(code), message);
+    report("%s: %s", httpc_error_name(code), message);
     return EXIT_FAILED;
 }
 
 /* A failure found by the program itself, named after the closest code. */
 static int local_failure(int code, const char *fmt, ...)
 {
+    char text[1024];
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "httpc: %s: ", httpc_error_name(code));
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
+    report("%s: %s", httpc_error_name(code), text);
     return EXIT_FAILED;
 }
 

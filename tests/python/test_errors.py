@@ -90,9 +90,37 @@ class ErrorMapping(unittest.TestCase):
         for name in http.client.__all__:
             self.assertTrue(hasattr(httpc, name), name)
 
-    def test_ssl_context_is_refused_clearly(self):
-        with self.assertRaisesRegex(TypeError, "create_default_context"):
-            httpc.HTTPSConnection("localhost", context=ssl.create_default_context())
+    def test_invalid_chunk_catches_as_incomplete_read(self):
+        # http.client raises IncompleteRead for a malformed chunk size.
+        self.assertTrue(issubclass(httpc.InvalidChunk, http.client.IncompleteRead))
+        exc = httpc.InvalidChunk(b"part", "invalid chunk size line: b'zz'")
+        self.assertEqual((exc.partial, str(exc)), (b"part", "invalid chunk size line: b'zz'"))
+
+    def test_ssl_context_is_carried_over(self):
+        ctx = ssl.create_default_context()
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+        c = httpc.HTTPSConnection("localhost", context=ctx)
+        tls = c._context
+        self.assertIsInstance(tls, httpc.TLSContext)
+        self.assertEqual((tls.verify_mode, tls.check_hostname, tls.minimum_version),
+                         (ssl.CERT_REQUIRED, True, ssl.TLSVersion.TLSv1_3))
+        # Converted once per context state.
+        self.assertIs(httpc.HTTPSConnection("localhost", context=ctx)._context, tls)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        tls = httpc.HTTPSConnection("localhost", context=ctx)._context
+        self.assertEqual((tls.verify_mode, tls.check_hostname), (ssl.CERT_NONE, False))
+        # As http.client: check_hostname needs verification, and is written back.
+        with self.assertRaisesRegex(ValueError, "check_hostname needs"):
+            httpc.HTTPSConnection("localhost", context=ctx, check_hostname=True)
+        ctx = ssl.create_default_context()
+        httpc.HTTPSConnection("localhost", context=ctx, check_hostname=False)
+        self.assertFalse(ctx.check_hostname)
+
+    def test_ssl_context_client_certificate_refused_clearly(self):
+        with self.assertRaisesRegex(ValueError, "client certificate"):
+            httpc.HTTPSConnection("localhost", cert_file="c.pem",
+                                  context=ssl.create_default_context())
 
 
 if __name__ == "__main__":

@@ -7,8 +7,8 @@
 
 Exceptions are http.client's own classes (plus a few stricter ones under
 HTTPException), so code catching http.client's exceptions keeps working.
-HTTPS takes an httpc TLS context (create_default_context()), not an
-ssl.SSLContext.
+HTTPS takes an httpc TLS context (create_default_context()) or an
+ssl.SSLContext. HTTPHandler and HTTPSHandler put urllib.request on httpc.
 """
 
 from . import _httpc_raw
@@ -24,7 +24,8 @@ from ._errors import (  # noqa: E402,F401
     TooManyInterimResponses, TunnelFailed, error, CODE_TO_CLASS)
 from .client import (  # noqa: E402,F401
     HTTP_PORT, HTTPS_PORT, HTTPConnection, HTTPSConnection, HTTPResponse,
-    HTTPMessage, TLSContext, create_default_context)
+    HTTPMessage, TLSContext, create_default_context, tls_context_from_ssl)
+from .handlers import HTTPHandler, HTTPSHandler  # noqa: E402,F401
 
 globals().update(HTTPStatus.__members__)
 
@@ -38,6 +39,7 @@ __all__ = ["HTTPResponse", "HTTPConnection", "HTTPSConnection",
            "BadStatusLine", "LineTooLong", "RemoteDisconnected", "error",
            "responses", "TooManyHeaders", "InvalidContentLength",
            "InvalidChunk", "TooManyInterimResponses", "TunnelFailed",
-           "TLSContext", "create_default_context", "HTTPMessage"]
+           "TLSContext", "create_default_context", "HTTPMessage",
+           "tls_context_from_ssl", "HTTPHandler", "HTTPSHandler"]
 __all__.extend(["HTTP_PORT", "HTTPS_PORT"])
 __all__.extend(HTTPStatus.__members__)

@@ -41,8 +41,18 @@ class InvalidContentLength(HTTPException):
     """Conflicting or malformed Content-Length (httpc is stricter here)."""
 
 
-class InvalidChunk(HTTPException):
-    """A chunk-size line that is not strict hexadecimal (httpc is stricter)."""
+class InvalidChunk(IncompleteRead):
+    """A chunk-size line that is not strict hexadecimal, or chunk data not
+    followed by CRLF (httpc is stricter). http.client raises IncompleteRead
+    for a malformed chunk size, so this is one: `partial` holds the whole
+    chunks read before it, and str() gives the reason."""
+
+    def __init__(self, partial, message=""):
+        IncompleteRead.__init__(self, partial)
+        self.args = (message,)
+
+    def __str__(self):
+        return self.args[0]
 
 
 class TooManyInterimResponses(HTTPException):
@@ -97,10 +107,17 @@ def make_exception(code, message, os_errno, expected, line, partial):
     if cls is IncompleteRead:
         return IncompleteRead(partial if partial is not None else b"",
                               None if expected < 0 else expected)
+    if issubclass(cls, InvalidChunk):
+        return cls(partial if partial is not None else b"", message)
     if cls is RemoteDisconnected:
         return RemoteDisconnected(message)
     if cls is BadStatusLine:
-        return BadStatusLine(line)
+        exc = BadStatusLine(line)
+        # .line is the line as read (as http.client keeps it); the message
+        # shows it as repr does, so it stays one printable line.
+        if not exc.args[0].isprintable():
+            exc.args = (repr(line),)
+        return exc
     if issubclass(cls, _ARG_CLASSES):
         return cls(message) if message else cls()
     if cls is LineTooLong:

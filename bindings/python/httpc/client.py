@@ -10,10 +10,13 @@ putrequest/putheader/endheaders/send.
 
 import collections.abc
 import email.message
+import errno
 import http.client as _hc
 import io
+import os
 import socket
 import ssl
+import weakref
 
 from . import _httpc_raw as _raw
 from ._errors import CannotSendHeader, ResponseNotReady  # noqa: F401
@@ -26,10 +29,16 @@ _getresponse = _raw.getresponse
 _read_all = _raw.read_all
 _read = _raw.read
 _readinto = _raw.readinto
-_response_free = _raw.httpc_response_free
-_response_isclosed = _raw.httpc_response_isclosed
-_response_length = _raw.httpc_response_length
+_response_isclosed = _raw.response_isclosed
+_BufferedIOBase_close = io.BufferedIOBase.close
+_conn_fileno = _raw.conn_fileno
+_response_close = _raw.response_close
+_response_length = _raw.response_length
 _GLOBAL_DEFAULT_TIMEOUT = socket._GLOBAL_DEFAULT_TIMEOUT
+_UNSET = object()
+# read() of a body up to this Content-Length allocates it whole and receives
+# into it (one copy); a larger claim grows with what arrives instead.
+_DIRECT_READ_MAX = 1 << 28
 _METHODS_EXPECTING_BODY = {"PATCH", "POST", "PUT"}
 
 
@@ -64,34 +73,78 @@ def _encode(data, name="data"):
             (name.title(), data[err.start:err.end], name)) from None
 
 
+class _NoConnection:
+    """The connection of a response made without one: nothing to close."""
+
+    _busy = 0
+    _close_pending = False
+
+    @staticmethod
+    def _call(fn, *args):
+        return fn(*args)
+
+
+_NO_CONNECTION = _NoConnection()
+
+
 class HTTPResponse(io.BufferedIOBase):
     """http.client.HTTPResponse over a C response handle."""
 
-    def __init__(self, head, method=None, debuglevel=0, url=None):
-        (self._r, self.status, self.reason, self.version, will_close,
-         chunked, self._length) = head
-        self.will_close = bool(will_close)
-        self.chunked = bool(chunked)
-        self.debuglevel = debuglevel
-        self._method = method
-        self._url = url
-        self._msg = None
-        self._done = False  # http.client: fp is None
-        self._conn = _NO_CONNECTION  # for close() from another thread
+    # Defaults at class level: the instance stores only what differs (fewer
+    # dictionary stores per response).
+    debuglevel = 0
+    _method = None
+    url = None
+    _headers = None
+    _msg = _fp = _length = _UNSET
+    _conn = _NO_CONNECTION  # getresponse's connection, for close() from another thread
 
-    def __del__(self):
-        r, self._r = self._r, None
-        if r is not None:
-            _response_free(r)
+    def __init__(self, head, method=None, debuglevel=0, url=None):
+        # The C response keeps the body's state (isclosed, length): the read
+        # calls below are one C call each, with no bookkeeping here.
+        (self._r, self.status, self.reason, self.version, self.will_close,
+         self.chunked) = head
+        if debuglevel:
+            self.debuglevel = debuglevel
+        if method is not None:
+            self._method = method
+        if url is not None:
+            self.url = url
 
     # -- head (built from the C response on first use) ----------------------
     @property
-    def msg(self):
-        if self._msg is None and self._r is not None:
-            self._msg = _message(_raw.response_headers(self._r, False))
-        return self._msg
+    def headers(self):
+        if self._headers is None and self._r is not None:
+            self._headers = _message(_raw.response_headers(self._r, False))
+        return self._headers
 
-    headers = msg
+    @headers.setter
+    def headers(self, value):
+        self._headers = value
+
+    @property
+    def msg(self):
+        """The headers, as in http.client, until a caller assigns something
+        else (urllib.request sets it to the reason phrase)."""
+        return self.headers if self._msg is _UNSET else self._msg
+
+    @msg.setter
+    def msg(self, value):
+        self._msg = value
+
+    @property
+    def fp(self):
+        """As http.client's: a readable file of the body (here the response
+        itself), None once the body was read to its end or closed."""
+        if self._fp is not _UNSET:
+            return self._fp
+        return None if _response_isclosed(self._r) else self
+
+    @fp.setter
+    def fp(self, value):
+        if value is None:
+            self._close_conn()
+        self._fp = value
 
     @property
     def code(self):
@@ -99,10 +152,11 @@ class HTTPResponse(io.BufferedIOBase):
 
     @property
     def length(self):
-        if not self._done:
-            n = _response_length(self._r)
-            return None if n < 0 else n
-        return self._length
+        """Body bytes still to read (None: unknown), kept by the C response."""
+        if self._length is not _UNSET:
+            return self._length
+        n = _response_length(self._r)
+        return None if n < 0 else n
 
     @length.setter
     def length(self, value):
@@ -131,124 +185,84 @@ class HTTPResponse(io.BufferedIOBase):
         return self.headers
 
     def geturl(self):
-        return self._url
+        return self.url
 
     def getcode(self):
         return self.status
 
     # -- state -----------------------------------------------------------
     def _close_conn(self):
-        if not self._done:
-            self._done = True
-            n = _response_length(self._r)
-            self._length = None if n < 0 else n
-            _raw.httpc_response_close(self._r)
-
-    def _body_done(self):
-        # The body was read to its end (C has released the connection).
-        self._done = True
-        if self._length is not None:
-            self._length = 0
+        _response_close(self._r)
 
     def close(self):
         try:
-            super().close()
+            _BufferedIOBase_close(self)
         finally:
-            self._close_conn()
-
-    def flush(self):
-        super().flush()
+            _response_close(self._r)
 
     def readable(self):
         return True
 
     def isclosed(self):
-        return self._done
+        return _response_isclosed(self._r)
 
     def fileno(self):
-        return _raw.httpc_response_fileno(self._r)
+        return _raw.response_fileno(self._r)
 
     # -- body ------------------------------------------------------------
-    def _call(self, fn, *args):
-        return self._conn._call(fn, *args)
-
     def read(self, amt=None):
-        if self._done:
-            return b""
         r = self._r
-        if amt is None or amt < 0:
+        if amt is not None and amt >= 0:
             conn = self._conn
             conn._busy += 1
             try:
-                data = _read_all(r)
-            except IncompleteRead:
-                self._close_conn()
-                raise
+                return _read(r, amt, 0)
             finally:
                 conn._busy -= 1
                 if conn._close_pending:
                     conn._closed_meanwhile()
-            self._body_done()
+        length = _response_length(r)
+        if 0 < length <= _DIRECT_READ_MAX:
+            # Known length: received straight into the bytes returned.
+            data = self._conn._call(_read, r, length, 0)
+            if len(data) < length:
+                _response_close(r)
+                raise IncompleteRead(data, length - len(data))
             return data
-        conn = self._conn
-        conn._busy += 1
         try:
-            data = _read(r, amt, 0)
-        finally:
-            conn._busy -= 1
-            if conn._close_pending:
-                conn._closed_meanwhile()
-        if (not data and amt) or _response_isclosed(r):
-            self._close_conn()
-        return data
+            return self._conn._call(_read_all, r)
+        except IncompleteRead:
+            _response_close(r)
+            raise
 
     def readinto(self, b):
-        if self._done:
-            return 0
-        r = self._r
         conn = self._conn
         conn._busy += 1
         try:
-            n = _readinto(r, b, 0)
+            return _readinto(self._r, b, 0)
         finally:
             conn._busy -= 1
             if conn._close_pending:
                 conn._closed_meanwhile()
-        if (not n and len(memoryview(b))) or _response_isclosed(r):
-            self._close_conn()
-        return n
 
     def read1(self, n=-1):
-        if self._done or n == 0:
+        if n == 0:
             return b""
-        r = self._r
-        data = self._call(_read, r, n if n > 0 else 65536, 1)
-        if not data or _response_isclosed(r):
-            self._close_conn()
-        return data
+        return self._conn._call(_read, self._r, n if n > 0 else 65536, 1)
 
     def peek(self, n=-1):
-        if self._done:
-            return b""
-        return self._call(_raw.peek, self._r)
+        return self._conn._call(_raw.peek, self._r)
 
     def readline(self, limit=-1):
-        if self._done or limit == 0:
-            return b""
         r = self._r
-        if limit is not None and limit > 0:
-            line = self._call(_read, r, limit, 2)
-        else:
-            parts = []
-            while True:
-                part = self._call(_read, r, 65536, 2)
-                parts.append(part)
-                if not part or part.endswith(b"\n"):
-                    break
-            line = b"".join(parts)
-        if not line or _response_isclosed(r):
-            self._close_conn()
-        return line
+        if limit is not None and limit >= 0:
+            return self._conn._call(_read, r, limit, 2)
+        parts = []
+        while True:
+            part = self._conn._call(_read, r, 65536, 2)
+            parts.append(part)
+            if not part or part.endswith(b"\n"):
+                return b"".join(parts)
 
     def __iter__(self):
         return self
@@ -263,18 +277,67 @@ class HTTPResponse(io.BufferedIOBase):
 from ._errors import IncompleteRead  # noqa: E402
 
 
-class _NoConnection:
-    """The connection of a response made without one: nothing to close."""
+class _ConnectionSocket:
+    """What callers of http.client find in conn.sock: the connection's
+    socket, with the socket methods they use. close() lets the connection
+    go of it as http.client's does: a response being read keeps it to the end
+    of its body, and the connection opens a new one on its next request."""
 
-    _busy = 0
-    _close_pending = False
+    def __init__(self, conn, fd):
+        # Weak: the connection caches this view, and must not live on
+        # through a reference cycle (its socket closes when it is dropped).
+        self._conn_ref = weakref.ref(conn)
+        self._fd = fd
 
-    @staticmethod
-    def _call(fn, *args):
-        return fn(*args)
+    @property
+    def _conn(self):
+        conn = self._conn_ref()
+        if conn is None:
+            raise OSError(errno.EBADF, "Bad file descriptor")
+        return conn
 
+    def _current(self):
+        conn = self._conn_ref()
+        c = conn._c if conn is not None else None
+        return c is not None and _conn_fileno(c) == self._fd >= 0
 
-_NO_CONNECTION = _NoConnection()
+    def fileno(self):
+        return self._fd if self._current() else -1
+
+    def close(self):
+        if self._current():
+            _raw.httpc_conn_drop_socket(self._conn._c)
+        self._fd = -1
+
+    def settimeout(self, value):
+        self._conn.timeout = value
+
+    def gettimeout(self):
+        timeout = self._conn.timeout
+        return socket.getdefaulttimeout() if timeout is _GLOBAL_DEFAULT_TIMEOUT else timeout
+
+    def _call(self, name, *args):
+        if not self._current():
+            raise OSError(errno.EBADF, "Bad file descriptor")
+        # A socket object on a duplicate of the descriptor: options and
+        # addresses are the same socket's; closing it leaves ours open.
+        with socket.socket(fileno=os.dup(self._fd)) as s:
+            return getattr(s, name)(*args)
+
+    def getpeername(self):
+        return self._call("getpeername")
+
+    def getsockname(self):
+        return self._call("getsockname")
+
+    def setsockopt(self, *args):
+        return self._call("setsockopt", *args)
+
+    def getsockopt(self, *args):
+        return self._call("getsockopt", *args)
+
+    def __repr__(self):
+        return "<httpc connection socket fd=%d>" % self.fileno()
 
 
 class HTTPConnection:
@@ -287,6 +350,7 @@ class HTTPConnection:
     auto_open = 1
     debuglevel = 0
     _c = None
+    _sock_view = None
 
     def __init__(self, host, port=None, timeout=_GLOBAL_DEFAULT_TIMEOUT,
                  source_address=None, blocksize=8192):
@@ -371,10 +435,22 @@ class HTTPConnection:
 
     @property
     def sock(self):
-        """None when not connected; else the socket's descriptor (httpc has
-        no Python socket object)."""
-        fd = _raw.httpc_conn_fileno(self._c)
-        return None if fd < 0 else fd
+        """None when not connected; else a socket-like view of the
+        connection's socket (see _ConnectionSocket)."""
+        fd = _conn_fileno(self._c)
+        if fd < 0:
+            return None
+        view = self._sock_view
+        if view is None or view._fd != fd:
+            view = self._sock_view = _ConnectionSocket(self, fd)
+        return view
+
+    @sock.setter
+    def sock(self, value):
+        if value is not None:
+            raise TypeError("httpc connections open their own sockets; only "
+                            "None can be assigned to sock")
+        _raw.httpc_conn_drop_socket(self._c)
 
     # -- sending -----------------------------------------------------------
     def request(self, method, url, body=None, headers={}, *,
@@ -637,25 +713,78 @@ def create_default_context(purpose=None, *, cafile=None, capath=None,
     return ctx
 
 
+# ssl.SSLContext -> TLSContext, converted once per context and state.
+_converted = weakref.WeakKeyDictionary()
+
+
+def tls_context_from_ssl(context):
+    """The TLSContext that does what an ssl.SSLContext holds: its verify
+    mode, check_hostname, minimum version and the CA certificates loaded
+    into it (the system store too, when it was loaded: ssl loads the system
+    CA file eagerly). A client certificate cannot be read back from an
+    ssl.SSLContext: use an httpc TLSContext and load_cert_chain for that."""
+    # A certificate store only grows, so its counts tell whether it changed.
+    state = (context.verify_mode, context.check_hostname,
+             context.minimum_version, tuple(context.cert_store_stats().values()))
+    cached = _converted.get(context)
+    if cached is not None and cached[0] == state:
+        return cached[1]
+    cas = context.get_ca_certs(binary_form=True)
+    tls = TLSContext(load_system_store=False)
+    if cas:
+        tls.load_verify_locations(
+            cadata="".join(ssl.DER_cert_to_PEM_cert(der) for der in cas))
+    tls.check_hostname = False
+    # A client treats CERT_OPTIONAL as CERT_REQUIRED (ssl's documentation).
+    tls.verify_mode = (ssl.CERT_NONE if context.verify_mode == ssl.CERT_NONE
+                       else ssl.CERT_REQUIRED)
+    tls.check_hostname = context.check_hostname
+    minimum = context.minimum_version
+    if minimum in (ssl.TLSVersion.SSLv3, ssl.TLSVersion.TLSv1,
+                   ssl.TLSVersion.TLSv1_1):
+        minimum = ssl.TLSVersion.TLSv1_2  # httpc speaks TLS 1.2 and 1.3 only
+    tls.minimum_version = minimum
+    _converted[context] = (state, tls)
+    return tls
+
+
+def _default_https_context():
+    """httpc's default context, unless the program replaced ssl's default
+    for https (ssl._create_default_https_context), as http.client honours."""
+    make = getattr(ssl, "_create_default_https_context", None)
+    if make is None or make is ssl.create_default_context:
+        return create_default_context()
+    return make()
+
+
 class HTTPSConnection(HTTPConnection):
-    """http.client.HTTPSConnection; `context` is an httpc TLSContext."""
+    """http.client.HTTPSConnection; `context` is an httpc TLSContext or an
+    ssl.SSLContext (carried over by tls_context_from_ssl)."""
 
     default_port = HTTPS_PORT
 
     def __init__(self, host, port=None, key_file=None, cert_file=None,
                  timeout=_GLOBAL_DEFAULT_TIMEOUT, source_address=None, *,
                  context=None, check_hostname=None, blocksize=8192):
-        if isinstance(context, ssl.SSLContext):
-            raise TypeError(
-                "httpc.HTTPSConnection takes an httpc TLS context, not "
-                "ssl.SSLContext: use httpc.create_default_context() (same "
-                "options: cafile, capath, cadata, check_hostname, verify_mode, "
-                "load_cert_chain, minimum_version)")
         if context is None:
-            context = create_default_context()
-        if key_file is not None or cert_file is not None:
-            context.load_cert_chain(cert_file, key_file)
-        if check_hostname is not None:
+            context = _default_https_context()
+        # As http.client: check_hostname defaults to the context's, needs
+        # verification, and is written back into the context.
+        if check_hostname is None:
+            check_hostname = context.check_hostname
+        if check_hostname and context.verify_mode == ssl.CERT_NONE:
+            raise ValueError("check_hostname needs a SSL context with either "
+                             "CERT_OPTIONAL or CERT_REQUIRED")
+        if isinstance(context, ssl.SSLContext):
+            if key_file is not None or cert_file is not None:
+                raise ValueError("httpc cannot carry a client certificate "
+                                 "over from an ssl.SSLContext: use an httpc "
+                                 "TLSContext (httpc.create_default_context)")
+            context.check_hostname = check_hostname
+            context = tls_context_from_ssl(context)
+        else:
+            if key_file is not None or cert_file is not None:
+                context.load_cert_chain(cert_file, key_file)
             context.check_hostname = check_hostname
         self.key_file = key_file
         self.cert_file = cert_file
