@@ -39,9 +39,16 @@ void hc_cancel_destroy(hc_cancel *c);
 void hc_cancel_request(hc_cancel *c);
 /* Forgets a request no wait has consumed (httpc_conn_close). */
 void hc_cancel_discard(hc_cancel *c);
+int hc_cancel_take(hc_cancel *c);
 /* Consumes a pending request: returns CANCELLED (recorded) or 0. c may be
- * NULL (a transport no connection can interrupt any more). */
-int hc_cancel_check(hc_cancel *c);
+ * NULL (a transport no connection can interrupt any more). Inline: it sits
+ * on every send and wait, and costs one load when nothing is pending. */
+static inline int hc_cancel_check(hc_cancel *c)
+{
+    if (c && atomic_load_explicit(&c->requested, memory_order_relaxed))
+        return hc_cancel_take(c);
+    return 0;
+}
 /* Call before closing a descriptor that hc_wait_fd may have published. */
 void hc_cancel_before_close(hc_cancel *c);
 

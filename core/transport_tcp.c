@@ -69,10 +69,9 @@ void hc_cancel_discard(hc_cancel *c)
     atomic_store(&c->requested, 0);
 }
 
-int hc_cancel_check(hc_cancel *c)
+int hc_cancel_take(hc_cancel *c)
 {
-    if (!c || !atomic_load_explicit(&c->requested, memory_order_relaxed) ||
-        !atomic_exchange(&c->requested, 0))
+    if (!atomic_exchange(&c->requested, 0))
         return HTTPC_OK;
     return hc_fail_os(HTTPC_E_CANCELLED, ECONNABORTED,
                       "operation cancelled (the connection was interrupted)");

@@ -147,7 +147,7 @@ static void *gate_run(void *arg)
         }
         if (poll(p, (nfds_t)n, 20) <= 0)
             continue;
-        int at = 0;
+        int at = 0, polled_pairs = n_pairs;
         if (p[0].fd == g->listen_fd) {
             at = 1;
             if (p[0].revents & POLLIN) {
@@ -169,7 +169,7 @@ static void *gate_run(void *arg)
                 }
             }
         }
-        for (int i = 0; i < n_pairs; i++, at += 2) {
+        for (int i = 0; i < polled_pairs; i++, at += 2) {
             int failed = 0;
             if (p[at].revents)
                 failed |= pump(pairs[i][0], pairs[i][1]);
