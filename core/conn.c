@@ -373,15 +373,17 @@ static int conn_open(httpc_conn *conn)
     hc_deadline deadline = hc_deadline_after(connect_timeout);
     int fd = -1;
     int rc = hc_tcp_connect(&fd, conn->host, conn->port, conn->source_host, conn->opts.source_port,
-                            deadline);
+                            deadline, &conn->cancel);
     if (rc)
         return rc;
     hc_transport *tcp = NULL;
     rc = hc_tcp_transport_new(&tcp, fd);
     if (rc) {
+        hc_cancel_before_close(&conn->cancel);
         close(fd);
         return rc;
     }
+    tcp->cancel = &conn->cancel;
     hc_stream *s = NULL;
     rc = stream_new(conn, &s, tcp);
     if (rc) {
@@ -397,7 +399,7 @@ static int conn_open(httpc_conn *conn)
         hc_transport *tls = NULL;
         if (!rc)
             rc = hc_tls_transport_new(&tls, fd, conn->tls, conn_target_name(conn),
-                                      &conn->tls_session, deadline);
+                                      &conn->tls_session, deadline, &conn->cancel);
         if (!rc) {
             hc_tcp_transport_release(s->transport);
             s->transport = tls;
@@ -627,6 +629,10 @@ static int conn_create(httpc_conn **out, const char *host, int port, const httpc
     httpc_conn *conn = calloc(1, sizeof *conn);
     if (!conn)
         return hc_fail(HTTPC_E_NOMEM, NULL);
+    if (hc_cancel_init(&conn->cancel)) {
+        free(conn);
+        return HTTPC_E_NOMEM;
+    }
     conn->https = https;
     conn->default_port = https ? HTTPC_HTTPS_PORT : HTTPC_HTTP_PORT;
     conn->opts = *opts;
@@ -693,6 +699,8 @@ void httpc_conn_free(httpc_conn *conn)
     current_takes_stream(conn);
     for (httpc_response *r = conn->live; r;) {
         httpc_response *next = r->live_next;
+        if (r->stream)
+            r->stream->transport->cancel = NULL; /* nothing can interrupt it now */
         r->conn = NULL;
         r->live_next = r->live_prev = NULL;
         r = next;
@@ -714,6 +722,7 @@ void httpc_conn_free(httpc_conn *conn)
     if (conn->tls_session)
         hc_tls_session_free(conn->tls_session);
     httpc_tls_context_free(conn->tls);
+    hc_cancel_destroy(&conn->cancel);
     free(conn);
 }
 
@@ -769,6 +778,16 @@ void httpc_conn_close(httpc_conn *conn)
         response_release(conn->current, false);
     conn->current = NULL;
     conn_drop_stream(conn);
+    hc_cancel_discard(&conn->cancel);
+}
+
+int httpc_conn_interrupt(httpc_conn *conn)
+{
+    hc_err_clear();
+    if (!conn)
+        return hc_fail(HTTPC_E_INVALID_ARGUMENT, "conn is NULL");
+    hc_cancel_request(&conn->cancel);
+    return HTTPC_OK;
 }
 
 void httpc_conn_drop_socket(httpc_conn *conn)

@@ -36,6 +36,7 @@ struct httpc_conn {
     httpc_headers proxy_headers;
     bool proxy_headers_valid;
 
+    hc_cancel cancel;  /* httpc_conn_interrupt: shared with the transports */
     hc_stream *stream; /* NULL when not connected */
     char *spare_in;    /* input buffer kept from the last stream */
     size_t spare_cap;

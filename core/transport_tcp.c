@@ -36,7 +36,58 @@ hc_deadline hc_deadline_min(hc_deadline a, hc_deadline b)
     return a < b ? a : b;
 }
 
-int hc_wait_fd(int fd, short events, hc_deadline deadline)
+/* ------------------------------------------------------------------ */
+/* Interrupts (httpc_conn_interrupt)                                    */
+/* ------------------------------------------------------------------ */
+
+int hc_cancel_init(hc_cancel *c)
+{
+    atomic_init(&c->requested, 0);
+    atomic_init(&c->waiting_fd, -1);
+    return pthread_mutex_init(&c->lock, NULL) == 0 ? HTTPC_OK : hc_fail(HTTPC_E_NOMEM, NULL);
+}
+
+void hc_cancel_destroy(hc_cancel *c)
+{
+    pthread_mutex_destroy(&c->lock);
+}
+
+void hc_cancel_request(hc_cancel *c)
+{
+    /* Sequentially consistent with the owner's publish-then-check in
+     * hc_wait_fd: either it sees `requested`, or we see its descriptor. */
+    atomic_store(&c->requested, 1);
+    pthread_mutex_lock(&c->lock);
+    int fd = atomic_load(&c->waiting_fd);
+    if (fd >= 0)
+        shutdown(fd, SHUT_RDWR); /* wakes poll on connect, TLS, send, receive */
+    pthread_mutex_unlock(&c->lock);
+}
+
+void hc_cancel_discard(hc_cancel *c)
+{
+    atomic_store(&c->requested, 0);
+}
+
+int hc_cancel_take(hc_cancel *c)
+{
+    if (!atomic_exchange(&c->requested, 0))
+        return HTTPC_OK;
+    return hc_fail_os(HTTPC_E_CANCELLED, ECONNABORTED,
+                      "operation cancelled (the connection was interrupted)");
+}
+
+void hc_cancel_before_close(hc_cancel *c)
+{
+    if (!c)
+        return;
+    /* An interrupter that read this descriptor finishes its shutdown before
+     * we close it; later ones find waiting_fd no longer naming it. */
+    pthread_mutex_lock(&c->lock);
+    pthread_mutex_unlock(&c->lock);
+}
+
+static int poll_until(int fd, short events, hc_deadline deadline)
 {
     for (;;) {
         int wait_ms = -1;
@@ -58,6 +109,19 @@ int hc_wait_fd(int fd, short events, hc_deadline deadline)
         if (errno != EINTR)
             return hc_fail_os(HTTPC_E_OS, errno, "poll: %s", strerror(errno));
     }
+}
+
+int hc_wait_fd(int fd, short events, hc_deadline deadline, hc_cancel *cancel)
+{
+    if (!cancel)
+        return poll_until(fd, events, deadline);
+    atomic_store(&cancel->waiting_fd, fd);
+    int rc = atomic_load(&cancel->requested) ? HTTPC_OK : poll_until(fd, events, deadline);
+    atomic_store(&cancel->waiting_fd, -1);
+    /* An interrupt that came while we were published may have shut the
+     * socket down: it always wins over what poll said. */
+    int cancelled = hc_cancel_check(cancel);
+    return cancelled ? cancelled : rc;
 }
 
 static int bind_source(int fd, int family, const char *source_host, int source_port)
@@ -84,16 +148,19 @@ static int bind_source(int fd, int family, const char *source_host, int source_p
 
 /* One non-blocking connect attempt, finished with poll. */
 static int connect_one(const struct addrinfo *ai, const char *source_host, int source_port,
-                       hc_deadline deadline, int *out_fd)
+                       hc_deadline deadline, hc_cancel *cancel, int *out_fd)
 {
+    int rc = hc_cancel_check(cancel);
+    if (rc)
+        return rc;
     int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
     if (fd < 0)
         return hc_fail_os(hc_errno_code(errno), errno, "socket: %s", strerror(errno));
-    int rc = bind_source(fd, ai->ai_family, source_host, source_port);
+    rc = bind_source(fd, ai->ai_family, source_host, source_port);
     if (rc == HTTPC_OK && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
         if (errno != EINPROGRESS && errno != EINTR) {
             rc = hc_fail_os(hc_errno_code(errno), errno, "[Errno %d] %s", errno, strerror(errno));
-        } else if ((rc = hc_wait_fd(fd, POLLOUT, deadline)) == HTTPC_OK) {
+        } else if ((rc = hc_wait_fd(fd, POLLOUT, deadline, cancel)) == HTTPC_OK) {
             int soerr = 0;
             socklen_t len = sizeof soerr;
             getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
@@ -103,6 +170,7 @@ static int connect_one(const struct addrinfo *ai, const char *source_host, int s
         }
     }
     if (rc != HTTPC_OK) {
+        hc_cancel_before_close(cancel);
         close(fd);
         return rc;
     }
@@ -140,12 +208,12 @@ static bool numeric_address(const char *host, int port, struct sockaddr_storage 
 }
 
 int hc_tcp_connect(int *out_fd, const char *host, int port, const char *source_host,
-                   int source_port, hc_deadline deadline)
+                   int source_port, hc_deadline deadline, hc_cancel *cancel)
 {
     struct sockaddr_storage literal;
     struct addrinfo literal_ai;
     if (numeric_address(host, port, &literal, &literal_ai))
-        return connect_one(&literal_ai, source_host, source_port, deadline, out_fd);
+        return connect_one(&literal_ai, source_host, source_port, deadline, cancel, out_fd);
     char port_text[16];
     snprintf(port_text, sizeof port_text, "%d", port);
     struct addrinfo hints = {.ai_family = AF_UNSPEC,
@@ -164,8 +232,8 @@ int hc_tcp_connect(int *out_fd, const char *host, int port, const char *source_h
     }
     int rc = HTTPC_E_CONNECTION_REFUSED;
     for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        rc = connect_one(ai, source_host, source_port, deadline, out_fd);
-        if (rc == HTTPC_OK || rc == HTTPC_E_TIMEOUT)
+        rc = connect_one(ai, source_host, source_port, deadline, cancel, out_fd);
+        if (rc == HTTPC_OK || rc == HTTPC_E_TIMEOUT || rc == HTTPC_E_CANCELLED)
             break;
     }
     freeaddrinfo(res);
@@ -187,7 +255,7 @@ static int64_t tcp_read(hc_transport *t, void *buf, size_t cap, hc_deadline dead
         if (errno == EINTR)
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            int rc = hc_wait_fd(tcp->fd, POLLIN, deadline);
+            int rc = hc_wait_fd(tcp->fd, POLLIN, deadline, t->cancel);
             if (rc)
                 return rc;
             continue;
@@ -199,6 +267,10 @@ static int64_t tcp_read(hc_transport *t, void *buf, size_t cap, hc_deadline dead
 static int tcp_writev(hc_transport *t, const struct iovec *iov_in, int iovcnt, hc_deadline deadline)
 {
     tcp_transport *tcp = (tcp_transport *)t;
+    /* A pending interrupt stops a request before any of it is sent. */
+    int cancelled = hc_cancel_check(t->cancel);
+    if (cancelled)
+        return cancelled;
     enum { MAX_IOV = 16 };
     struct iovec iov[MAX_IOV];
     if (iovcnt > MAX_IOV)
@@ -217,7 +289,7 @@ static int tcp_writev(hc_transport *t, const struct iovec *iov_in, int iovcnt, h
             if (errno == EINTR)
                 continue;
             if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                int rc = hc_wait_fd(tcp->fd, POLLOUT, deadline);
+                int rc = hc_wait_fd(tcp->fd, POLLOUT, deadline, t->cancel);
                 if (rc)
                     return rc;
                 continue;
@@ -255,6 +327,7 @@ static int tcp_fileno(const hc_transport *t)
 static void tcp_destroy(hc_transport *t)
 {
     tcp_transport *tcp = (tcp_transport *)t;
+    hc_cancel_before_close(t->cancel);
     close(tcp->fd);
     free(tcp);
 }

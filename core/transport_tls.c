@@ -323,7 +323,8 @@ static int tls_failure(tls_transport *t, int err, const char *what, const char *
 /* Waits for what wolfSSL asked for; returns 0 to retry, or a code. */
 static int wait_for(tls_transport *t, int ssl_err, hc_deadline deadline)
 {
-    return hc_wait_fd(t->fd, ssl_err == WOLFSSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN, deadline);
+    return hc_wait_fd(t->fd, ssl_err == WOLFSSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN, deadline,
+                      t->base.cancel);
 }
 
 static bool want_io(int ssl_err)
@@ -403,6 +404,10 @@ static int write_all(tls_transport *t, const void *data, size_t len, hc_deadline
 static int tls_writev(hc_transport *base, const struct iovec *iov, int iovcnt, hc_deadline deadline)
 {
     tls_transport *t = (tls_transport *)base;
+    /* A pending interrupt stops a request before any of it is sent. */
+    int cancelled = hc_cancel_check(base->cancel);
+    if (cancelled)
+        return cancelled;
     /* Small pieces (request head + small body) go out in one record. */
     enum { COALESCE_MAX = 16384 };
     size_t total = 0;
@@ -467,6 +472,7 @@ static void tls_destroy(hc_transport *base)
     }
     wolfSSL_free(t->ssl);
     holder_unref(t->holder);
+    hc_cancel_before_close(base->cancel);
     close(t->fd);
     free(t);
 }
@@ -533,7 +539,8 @@ static int attach_holder(tls_transport *t, httpc_tls_context *ctx, const char *s
 }
 
 int hc_tls_transport_new(hc_transport **out, int fd, httpc_tls_context *ctx,
-                         const char *server_name, void **session, hc_deadline deadline)
+                         const char *server_name, void **session, hc_deadline deadline,
+                         hc_cancel *cancel)
 {
     int rc = hc_tls_global_init();
     if (rc)
@@ -545,6 +552,7 @@ int hc_tls_transport_new(hc_transport **out, int fd, httpc_tls_context *ctx,
         return hc_fail(HTTPC_E_NOMEM, NULL);
     note_thread_uses_ecc();
     t->base.ops = &tls_ops;
+    t->base.cancel = cancel;
     t->fd = fd;
     t->ssl = wolfSSL_new(ctx->wctx);
     if (!t->ssl) {

@@ -5,14 +5,15 @@
 #                            intended, compatible change, or with a SONAME
 #                            bump); commit abi/libhttpc.abi.
 # Only the public header's types are compared (--headers-dir), so the
-# engine's internal structs may change freely. Exit 77: abigail-tools missing.
+# engine's internal structs may change freely. Exit 77: abigail-tools missing
+# (1 under HTTPC_REQUIRE_ALL=1, see tests/support/require.sh).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cmd=${1:-check}
 lib=${2:-${HTTPC_BUILD_DIR:-$root/build}/lib/libhttpc.so}
 baseline=$root/abi/libhttpc.abi
-command -v abidw >/dev/null 2>&1 && command -v abidiff >/dev/null 2>&1 ||
-  { echo "SKIP: abigail-tools (abidw, abidiff) missing"; exit 77; }
+. "$root/tests/support/require.sh"
+require_cmd abidw abidiff
 [ -f "$lib" ] || { echo "abi: no library at $lib (build first)" >&2; exit 1; }
 lib=$(readlink -f "$lib")
 hdrs=(--headers-dir "$root/capi/include")

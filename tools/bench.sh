@@ -11,6 +11,13 @@
 #   BENCH_HTTPC_PYTHONPATH  where the httpc Python package is (default BUILD_DIR/python)
 #   BENCH_EXEC='CMD'   only start the server, run CMD with BENCH_HTTP_PORT,
 #                      BENCH_HTTPS_PORT and BENCH_CAFILE set (for profiling), stop
+#
+# Placement: nginx's single worker (worker_cpu_affinity 01) and every client
+# (taskset -c 0) run on CPU 0. On these 2-vCPU VMs a ping-pong across CPUs
+# is bound by the hypervisor's cross-CPU wake-ups, and every client then
+# reads about the same rate. The placement is recorded in the results.
+# A client that fails (other than exit 3, not applicable) is dropped from
+# the table, except an httpc client (name httpc*): that fails the bench.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:?usage: tools/bench.sh BUILD_DIR}" && pwd)
@@ -40,10 +47,15 @@ CLIENTS=(
   "httpc-luajit|2|luajit $root/bench/lua_httpc.lua $build/luajit"
   "luasocket|8|lua5.4 $root/bench/lua_socket.lua"
   "lua-http|32|luajit $root/bench/lua_http.lua"
+  "httpc-node|4|node $root/bench/node_httpc.js client"
+  "httpc-node-conn|4|node $root/bench/node_httpc.js promise"
+  "httpc-node-sync|4|node $root/bench/node_httpc.js sync"
+  "undici|4|node $root/bench/node_undici.js"
 )
 # Ratios reported: SUBJECT/PEER.
 RATIOS="httpc/raw httpc/wrk httpc/libcurl httpc/http.client httpc/node httpc-py/http.client"
-RATIOS="$RATIOS httpc-lua/luasocket httpc-luajit/lua-http httpc-lua/httpc"
+RATIOS+=" httpc-lua/luasocket httpc-luajit/lua-http httpc-lua/httpc"
+RATIOS+=" httpc-node-sync/node httpc-node-sync/undici httpc-node/undici httpc-node-conn/undici httpc-node/httpc httpc-node-sync/httpc"
 
 # ------------------------------------------------------------ scenarios
 # NAME|PATH|N|TLS|MODE|UNIT (req/s or MB/s)
@@ -60,6 +72,8 @@ SCENARIOS=(
 )
 
 log() { echo "bench: $*" >&2; }
+PIN_CPU=0
+pin=(taskset -c "$PIN_CPU") # how every client is started
 [ -x "$bin/httpc-bench" ] || { log "missing $bin/httpc-bench (build first)"; exit 1; }
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 
@@ -107,6 +121,7 @@ chunked_location="location /chunked/ { alias $www/; ssi on; ssi_types *; }"
   [ "$(id -u)" = 0 ] && echo "user root root;"
   cat <<CONF
 worker_processes 1;
+worker_cpu_affinity 01;
 daemon off;
 pid $work/nginx.pid;
 error_log $work/error.log warn;
@@ -144,6 +159,12 @@ for _ in $(seq 50); do
   sleep 0.1
 done
 log "nginx on 127.0.0.1:$http_port (http) and :$https_port (https, TLS 1.3), pid $nginx_pid"
+# The placement as the kernel reports it, for the results.
+worker_pid=$(pgrep -P "$(cat "$work/nginx.pid")" | head -n 1)
+worker_cpus=$(taskset -cp "$worker_pid" | sed 's/.*: //')
+client_cpus=$("${pin[@]}" sh -c 'taskset -cp $$' | sed 's/.*: //')
+placement="nginx's worker (pid $worker_pid) on CPU $worker_cpus (worker_cpu_affinity 01), every client on CPU $client_cpus (taskset -c $PIN_CPU), of $(nproc) CPUs"
+log "placement: $placement"
 log "load average now: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 
 if [ -n "${BENCH_EXEC:-}" ]; then
@@ -164,7 +185,7 @@ run_client() {
   local command=$1 path=$2 n=$3 tls=$4 mode=$5 port=$http_port
   [ "$tls" = 1 ] && port=$https_port
   # shellcheck disable=SC2086 # COMMAND is a word list
-  timeout -k 5 "$RUN_LIMIT" $command 127.0.0.1 "$port" "$path" "$n" "$tls" "$mode"
+  timeout -k 5 "$RUN_LIMIT" "${pin[@]}" $command 127.0.0.1 "$port" "$path" "$n" "$tls" "$mode"
 }
 
 start_time=$(date +%s)
@@ -191,6 +212,10 @@ for scenario in "${SCENARIOS[@]}"; do
         continue
       elif [ "$status" != 0 ] || [[ "$line" != requests=* ]]; then
         log "$sname/$cname round $round failed ($status): $(tail -n 2 "$work/client.err")"
+        if [[ "$cname" == httpc* ]]; then
+          log "FAILED: the httpc client $cname failed; no results written"
+          exit 1
+        fi
         skipped[$cname]=1
         continue
       fi
@@ -213,11 +238,15 @@ if [ "${BENCH_EXTRAS:-1}" = 1 ]; then
     want "${BENCH_CLIENTS:-}" "$cname" || continue
     [ "$cname" = wrk ] && continue # its RSS is not a client's
     set +e
-    /usr/bin/time -f '%M' -o "$work/rss" timeout -k 5 "$RUN_LIMIT" $command 127.0.0.1 "$http_port" \
+    /usr/bin/time -f '%M' -o "$work/rss" timeout -k 5 "$RUN_LIMIT" "${pin[@]}" $command 127.0.0.1 "$http_port" \
       /large 2 0 keepalive >/dev/null 2>"$work/client.err"
     status=$?
     set -e
     [ "$status" = 0 ] && printf 'rss_large_kib\t%s\t%s\n' "$cname" "$(tail -n 1 "$work/rss")" >>"$extras"
+    if [ "$status" != 0 ] && [ "$status" != 3 ] && [[ "$cname" == httpc* ]]; then
+      log "FAILED: the httpc client $cname failed on /large ($status): $(tail -n 2 "$work/client.err")"
+      exit 1
+    fi
   done
   log "peak RSS done"
 
@@ -229,7 +258,7 @@ if [ "${BENCH_EXTRAS:-1}" = 1 ]; then
     for requests in "$n" $((2 * n)); do
       rm -f "$work/mallocs"
       # env inside timeout: only the client is counted (the last line written)
-      timeout -k 5 "$RUN_LIMIT" env MALLOC_COUNT_OUT="$work/mallocs" \
+      timeout -k 5 "$RUN_LIMIT" "${pin[@]}" env MALLOC_COUNT_OUT="$work/mallocs" \
         LD_PRELOAD="$build/lib/malloc-count.so" $command 127.0.0.1 "$port" /small "$requests" \
         "$tls" keepalive >/dev/null 2>&1 || return 0
       counts+=("$(tail -n 1 "$work/mallocs" | sed -E 's/mallocs=([0-9]+).*/\1/')")
@@ -267,7 +296,7 @@ if [ "${BENCH_EXTRAS:-1}" = 1 ]; then
         totals=()
         for requests in 500 1000; do
           out=$work/callgrind.$cname.$tls.$requests
-          timeout -k 5 300 valgrind --tool=callgrind --callgrind-out-file="$out" \
+          timeout -k 5 300 "${pin[@]}" valgrind --tool=callgrind --callgrind-out-file="$out" \
             $command 127.0.0.1 "$port" /small "$requests" "$tls" keepalive >/dev/null 2>&1 || break
           totals+=("$(sed -n 's/^totals: *\([0-9]*\).*/\1/p;s/^summary: *\([0-9]*\).*/\1/p' "$out" | head -n 1)")
         done
@@ -314,6 +343,10 @@ stamp=$(date -u +%Y-%m-%dT%H%MZ)
 python3 "$root/bench/report.py" "$raw" "$extras" "$results/latest.md" "$results/ratios.dat" \
   "$RATIOS" "$rounds" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)" "$quick" \
   "$(printf '%s\n' "${SCENARIOS[@]}")"
+# The placement, after the report's first paragraph (the one on the load).
+placement_line="Placement: $placement."
+awk -v line="$placement_line" '{ print } /^Loopback nginx/ && !done { print ""; print line; done = 1 }' \
+  "$results/latest.md" >"$work/latest.md" && mv "$work/latest.md" "$results/latest.md"
 cp "$results/latest.md" "$results/$stamp.md"
 cp "$raw" "$results/latest.raw.tsv"
 if command -v gnuplot >/dev/null && [ -s "$results/ratios.dat" ]; then

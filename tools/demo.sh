@@ -91,7 +91,8 @@ step 0 "HTTPS through a CONNECT tunnel: TLS to localhost inside the tunnel" \
 echo
 echo "==== 4. Failures: exit 2 and one line naming the error class ===="
 step 2 "Connection refused (a closed port)" "$bin/httpc http://$host:1/"
-step 2 "A name that cannot resolve" "$bin/httpc http://nonexistent.invalid/"
+# no-dns.sh: the lookup fails on this machine, no DNS query leaves it.
+step 2 "A name that cannot resolve" "$root/tests/support/no-dns.sh $bin/httpc http://nonexistent.invalid/"
 step 1 "A usage error (exit 1)" "$bin/httpc --repeat zero $http/small"
 
 python_demo=$root/examples/python/seeds_demo.py
@@ -112,6 +113,14 @@ if [ -f "$build_dir/lua/httpc/raw.so" ] && [ -f "$lua_demo" ]; then
         step 0 "examples/lua/seeds_demo.lua under luajit" \
             "LUA_PATH='$build_dir/luajit/?.lua;$build_dir/luajit/?/init.lua' LUA_CPATH='$build_dir/luajit/?.so' luajit $lua_demo $http"
     fi
+fi
+
+node_demo=$root/examples/node/seeds_demo.js
+if [ -f "$build_dir/node/httpc_raw.node" ] && [ -f "$node_demo" ] && command -v node >/dev/null; then
+    echo
+    echo "==== 7. The seeds' sessions in Node through the httpc package (Promise API, then sync) ===="
+    step 0 "examples/node/seeds_demo.js" \
+        "HTTPC_NODE_PACKAGE=$build_dir/node node $node_demo $http"
 fi
 
 echo

@@ -7,7 +7,8 @@
 #   BUILD_DIR/fuzz/corpus/TARGET; crashes land in BUILD_DIR/fuzz/artifacts.
 #   tools/fuzz.sh BUILD_DIR --build-only   builds and exits.
 # Exit: 0 clean, 1 a crash/leak/timeout was found, 77 clang's libFuzzer
-# runtime is missing (CTest reports a skip).
+# runtime is missing (CTest reports a skip; 1 under HTTPC_REQUIRE_ALL=1, see
+# tests/support/require.sh).
 # Env: HTTPC_FUZZ_MAX_LEN (default 16384), HTTPC_FUZZ_JOBS (parallel workers
 # per target, default 1; use more on a big machine).
 set -euo pipefail
@@ -28,15 +29,16 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(head chunked validate url conn)
 out=$build_dir/fuzz
 
-# Skip cleanly (77) when clang or its libFuzzer runtime is missing.
+# clang and its libFuzzer runtime: a probe program must link.
+. "$root/tests/support/require.sh"
+require_cmd clang
 probe=$(mktemp -d)
 trap 'rm -rf "$probe"' EXIT
 printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n){(void)d;(void)n;return 0;}\n' \
   >"$probe/p.c"
-if ! command -v clang >/dev/null 2>&1 ||
-   ! clang -fsanitize=fuzzer,address,undefined "$probe/p.c" -o "$probe/p" >/dev/null 2>&1; then
-  echo "fuzz: SKIP: clang with libFuzzer (libclang-rt-14-dev) not available"
-  exit 77
+if ! clang -fsanitize=fuzzer,address,undefined "$probe/p.c" -o "$probe/p" >"$probe/log" 2>&1; then
+  tail -n 3 "$probe/log"
+  missing "clang's libFuzzer runtime (libclang-rt-14-dev)"
 fi
 
 # One build at a time per build dir (CTest may start targets in parallel).

@@ -1,25 +1,36 @@
 #!/usr/bin/env bash
 # tools/valgrind.sh BUILD_DIR
-#   Runs the C suite of BUILD_DIR (the Criterion binaries of tests/c, and the
-#   fault tests) under valgrind memcheck. Criterion runs tests in worker
+#   Runs the C suite of BUILD_DIR under valgrind memcheck: every Criterion
+#   binary of tests/c (test_*.c) and the fault tests (test_faults). A binary
+#   that was not built fails the run. Criterion runs tests in worker
 #   processes whose errors do not change the exit code, so we trace children
 #   and fail on "ERROR SUMMARY: [1-9]" or a definite leak in any process.
-#   test_tls / test_nginx need servers: they run under with-servers.sh.
-# Exit 77 when valgrind is missing (CTest: skipped).
+#   test_tls / test_nginx need servers: they run under with-servers.sh; all
+#   run under no-dns.sh, as in CTest.
+# Exit 77 when valgrind is missing (CTest: skipped), 1 under
+# HTTPC_REQUIRE_ALL=1 (tests/support/require.sh).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:?usage: tools/valgrind.sh BUILD_DIR}" && pwd)
-command -v valgrind >/dev/null 2>&1 || { echo "SKIP: valgrind missing"; exit 77; }
+. "$root/tests/support/require.sh"
+require_cmd valgrind
 logdir=$build/valgrind
 rm -rf "$logdir"
 mkdir -p "$logdir"
 vg=(valgrind --trace-children=yes --trace-children-skip=*python*,*nginx*,*tinyproxy*,*openssl* --leak-check=full --show-leak-kinds=definite
   --errors-for-leak-kinds=definite --error-exitcode=99 --log-file="$logdir/%q{VG_NAME}.%p.log")
+names=()
+for src in "$root"/tests/c/test_*.c; do names+=("$(basename "$src" .c)"); done
+names+=(test_faults)
+echo "valgrind: ${names[*]}"
 status=0
-for src in "$root"/tests/c/test_*.c; do
-  name=$(basename "$src" .c)
+for name in "${names[@]}"; do
   bin=$build/bin/$name
-  [ -x "$bin" ] || continue
+  if [ ! -x "$bin" ]; then
+    echo "valgrind: $name FAILED: $bin was not built"
+    status=1
+    continue
+  fi
   wrap=()
   case $name in
     test_tls|test_nginx) wrap=("$root/tests/support/with-servers.sh" --https --tinyproxy --) ;;
@@ -28,7 +39,8 @@ for src in "$root"/tests/c/test_*.c; do
   set +e
   # Criterion's own timeouts are too tight under valgrind; one job at a time
   # keeps the timing tests honest on 2 cores.
-  VG_NAME=$name timeout -k 10 900 "${wrap[@]}" "${vg[@]}" "$bin" --jobs 1 >"$logdir/$name.out" 2>&1
+  VG_NAME=$name timeout -k 10 900 "${wrap[@]}" "$root/tests/support/no-dns.sh" "${vg[@]}" "$bin" \
+    --jobs 1 >"$logdir/$name.out" 2>&1
   rc=$?
   set -e
   synth=$(grep -a 'Synthesis' "$logdir/$name.out" | tail -1)

@@ -132,6 +132,25 @@ HTTPC_PY_CHECKED(httpc_tls_context_set_min_version)
 HTTPC_PY_CHECKED(httpc_conn_send)
 HTTPC_PY_CHECKED(httpc_tls_context_load_verify_pem)
 
+/* Calls on a connection or response that never block keep the GIL, so
+ * that close() from another thread (client.py) can only meet the blocking
+ * calls, which it interrupts (httpc_conn_interrupt) instead of racing. */
+%nothread httpc_conn_close;
+%nothread httpc_conn_interrupt;
+%nothread httpc_conn_free;
+%nothread httpc_conn_putrequest;
+%nothread httpc_conn_set_timeout;
+%nothread httpc_conn_set_debuglevel;
+%nothread httpc_conn_fileno;
+%nothread httpc_conn_drop_socket;
+%nothread httpc_conn_host;
+%nothread httpc_conn_port;
+%nothread httpc_response_free;
+%nothread httpc_response_close;
+%nothread httpc_response_isclosed;
+%nothread httpc_response_length;
+%nothread httpc_response_fileno;
+
 /* Taking C callbacks, or replaced by the natives below. */
 %ignore httpc_body;
 %ignore httpc_body_kind;

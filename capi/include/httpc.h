@@ -11,7 +11,8 @@
  *  - A "borrowed" pointer stays valid until the handle it came from is
  *    changed by another call or freed.
  *  - One connection (and its responses) is used by one thread at a time;
- *    different connections share nothing mutable.
+ *    different connections share nothing mutable. The one exception is
+ *    httpc_conn_interrupt, which any thread may call at any time.
  */
 #ifndef HTTPC_H
 #define HTTPC_H
@@ -71,6 +72,7 @@ HTTPC_EXTERN(const char *) httpc_version_string(void);
     X(-204, RESOLVE, "gaierror", OS, NONE, "name resolution failed")                               \
     X(-205, TUNNEL_FAILED, "TunnelFailed", OS, NONE, "tunnel connection failed")                   \
     X(-206, BROKEN_PIPE, "BrokenPipeError", OS, NONE, "broken pipe")                               \
+    X(-207, CANCELLED, "ConnectionAbortedError", OS, NONE, "operation cancelled")                  \
     X(-300, TLS, "SSLError", OS, NONE, "TLS error")                                                \
     X(-301, TLS_CERT_VERIFY, "SSLCertVerificationError", TLS, NONE, "certificate verify failed")   \
     X(-100, HTTP, "HTTPException", NONE, NONE, "HTTP protocol error")                              \
@@ -413,8 +415,37 @@ typedef struct httpc_body {
  * CONNECTION_REFUSED, TIMEOUT, OS, TLS, TLS_CERT_VERIFY, TUNNEL_FAILED. */
 HTTPC_EXTERN(int) httpc_conn_connect(httpc_conn *conn);
 /** Closes the socket and the current response; the connection may be used
- * again (it reconnects). */
+ * again (it reconnects). Also forgets an interrupt no call has consumed. */
 HTTPC_EXTERN(void) httpc_conn_close(httpc_conn *conn);
+
+/** Cancels, from any thread, what the connection's owner is waiting for:
+ * a connect, the TLS handshake, a CONNECT to the proxy, a send, or a
+ * receive (getresponse and every response read, including a response that
+ * took the socket with Connection: close). The waiting call returns
+ * HTTPC_E_CANCELLED (errno ECONNABORTED; Python: ConnectionAbortedError) at
+ * once and the connection is closed, as after any failure: the next request
+ * reconnects. When no call is waiting, the interrupt is kept and the next
+ * connect, send or wait for the network on this connection fails that way,
+ * once (so an interrupt that comes just before a call starts waiting is not
+ * lost); a call served from data already received is not affected, and
+ * httpc_conn_close forgets a kept interrupt. Name resolution
+ * (getaddrinfo) cannot be woken: a connect notices the interrupt after it.
+ *
+ * How: the owner publishes the socket it polls; this call sets a flag and
+ * shuts that socket down (shutdown(2)), which ends poll() at once. It adds
+ * no thread, no descriptor, and no system call or allocation to a request:
+ * a few atomic instructions per wait.
+ *
+ * Threads: may run concurrently with any call on this connection and its
+ * responses (request, getresponse, reads, connect, close, another
+ * interrupt), and returns without waiting for them. It must not run
+ * concurrently with or after httpc_conn_free of the same connection: the
+ * owner must know that no interrupt is in flight before freeing (for
+ * example, clear the pointer the interrupting thread uses under a mutex
+ * that thread holds while it calls this). Responses that outlive their
+ * connection can no longer be interrupted. Async-signal-safe it is not (it
+ * takes a mutex). Returns HTTPC_OK, or INVALID_ARGUMENT for NULL. */
+HTTPC_EXTERN(int) httpc_conn_interrupt(httpc_conn *conn);
 
 /** Sends a whole request: putrequest (with skip_host / skip_accept_encoding
  * when the headers name Host / Accept-Encoding), the headers, Content-Length

@@ -1,9 +1,12 @@
 #include "support.h"
 
+#include "httpc.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -112,4 +115,49 @@ void script_server_stop(script_server *s)
 {
     script_server_join(s);
     hc_buf_free(&s->captured);
+}
+
+int require_all(void)
+{
+    const char *v = getenv("HTTPC_REQUIRE_ALL");
+    return v && strcmp(v, "1") == 0;
+}
+
+const char *server_env(const char *name)
+{
+    const char *v = getenv(name);
+    if (!v || !*v)
+        skip_or_fail("%s not set: run under tests/support/with-servers.sh", name);
+    return v;
+}
+
+int server_port(const char *name)
+{
+    return atoi(server_env(name));
+}
+
+void require_no_dns(void)
+{
+    /* Exactly what tests/support/no-dns.sh mounts over /etc/resolv.conf. */
+    static const char no_dns[] = "nameserver 127.0.0.1\noptions attempts:1 timeout:1\n";
+    char conf[sizeof no_dns + 1] = "";
+    FILE *f = fopen("/etc/resolv.conf", "r");
+    size_t n = f ? fread(conf, 1, sizeof conf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    conf[n] = '\0';
+    if (strcmp(conf, no_dns) != 0)
+        skip_or_fail("a lookup that must fail would query the real resolver: "
+                     "run under tests/support/no-dns.sh");
+}
+
+void served_on_read(httpc_response *resp, served_on *where)
+{
+    /* Each value is read before the next getheader call reuses its buffer. */
+    const char *serial = httpc_response_getheader(resp, "X-Connection", NULL);
+    cr_assert(serial, "no X-Connection header: not a /counted/ path of with-servers.sh");
+    where->connection = atol(serial);
+    const char *nth = httpc_response_getheader(resp, "X-Connection-Requests", NULL);
+    cr_assert(nth, "no X-Connection-Requests header");
+    where->request = atol(nth);
 }

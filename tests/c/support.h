@@ -2,10 +2,49 @@
 #ifndef HTTPC_TEST_SUPPORT_H
 #define HTTPC_TEST_SUPPORT_H
 
+#include <criterion/criterion.h>
+#include <criterion/logging.h>
 #include <pthread.h>
 #include <stddef.h>
 
 #include "buf.h"
+
+/* 1 under HTTPC_REQUIRE_ALL=1 (tools/run test sets it): a missing server or
+ * tool is then a broken install, not a reason to skip. */
+int require_all(void);
+
+/* Skips the running test, saying why, or fails it under HTTPC_REQUIRE_ALL=1.
+ * Criterion does not list skipped tests, hence the warning line. */
+#define skip_or_fail(...)                                                                          \
+    do {                                                                                           \
+        if (require_all())                                                                         \
+            cr_assert_fail(__VA_ARGS__);                                                           \
+        cr_log_warn("SKIP: " __VA_ARGS__);                                                         \
+        cr_skip_test(__VA_ARGS__);                                                                 \
+    } while (0)
+
+/* The value of the environment variable NAME that with-servers.sh exports;
+ * skip_or_fail when it is absent (the test was not run under it). */
+const char *server_env(const char *name);
+int server_port(const char *name);
+
+/* What nginx (with-servers.sh) says about the connection a /counted/ reply
+ * came on: keep-alive counted on the server side, not by descriptor
+ * numbers (a client that reconnects every time gets the same lowest free
+ * descriptor back). */
+typedef struct served_on {
+    long connection; /* nginx's serial number of the TCP connection */
+    long request;    /* 1 for the first request on that connection */
+} served_on;
+struct httpc_response;
+/* Reads X-Connection and X-Connection-Requests of a /counted/ reply (they
+ * must be there). */
+void served_on_read(struct httpc_response *resp, served_on *where);
+
+/* Tests that make a name lookup fail run under tests/support/no-dns.sh (the
+ * CTest registrations do), so no DNS query leaves the machine; anywhere
+ * else they skip_or_fail rather than ask the real resolver. */
+void require_no_dns(void);
 
 typedef struct script_server {
     int listen_fd;

@@ -336,6 +336,7 @@ Test(conn, connection_refused_and_resolve_errors)
     cr_assert_eq(httpc_conn_connect(conn), HTTPC_E_CONNECTION_REFUSED);
     cr_assert_eq(httpc_last_error_errno(), ECONNREFUSED);
     httpc_conn_free(conn);
+    require_no_dns();
     cr_assert_eq(httpc_conn_new(&conn, "nonexistent.invalid", 0, &opts), HTTPC_OK);
     cr_assert_eq(httpc_conn_request(conn, "GET", "/", NULL, NULL, 0, 0), HTTPC_E_RESOLVE);
     cr_assert(httpc_error_is(HTTPC_E_RESOLVE, HTTPC_E_OS));
@@ -532,6 +533,7 @@ Test(conn, source_address_is_bound)
     httpc_conn_free(conn);
     script_server_join(&s);
     hc_buf_free(&s.captured);
+    require_no_dns();
     opts.source_host = "no-such-source.invalid";
     cr_assert_eq(httpc_conn_new(&conn, "127.0.0.1", s.port, &opts), HTTPC_OK);
     cr_assert_eq(httpc_conn_connect(conn), HTTPC_E_RESOLVE);

@@ -1,6 +1,6 @@
 /* HTTPS, TLS contexts and CONNECT tunnels. Tests that need real servers
  * run under tests/support/with-servers.sh (see tests/tls.cmake) and skip
- * when its variables are absent. */
+ * when its variables are absent (fail under HTTPC_REQUIRE_ALL=1). */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <netinet/in.h>
@@ -24,26 +24,10 @@
 /* Helpers                                                              */
 /* ------------------------------------------------------------------ */
 
-static int env_port(const char *name)
-{
-    const char *v = getenv(name);
-    if (!v || !*v)
-        cr_skip_test("%s not set: run under tests/support/with-servers.sh", name);
-    return atoi(v);
-}
-
-static const char *env_path(const char *name)
-{
-    const char *v = getenv(name);
-    if (!v || !*v)
-        cr_skip_test("%s not set: run under tests/support/with-servers.sh", name);
-    return v;
-}
-
 /* A context trusting only the test CA. */
 static httpc_tls_context *test_ctx(void)
 {
-    const char *ca = env_path("HTTPC_TEST_CA");
+    const char *ca = server_env("HTTPC_TEST_CA");
     httpc_tls_context *ctx = NULL;
     cr_assert_eq(httpc_tls_context_new_empty(&ctx), HTTPC_OK, "%s", httpc_last_error_message());
     cr_assert_eq(httpc_tls_context_load_verify_file(ctx, ca), HTTPC_OK, "%s",
@@ -61,8 +45,9 @@ static httpc_conn *https_conn(const char *host, int port, httpc_tls_context *ctx
     return conn;
 }
 
-/* GET path; returns the status (or a negative code) and the body. */
-static int get(httpc_conn *conn, const char *path, char **body, size_t *len)
+/* GET path; returns the status (or a negative code) and the body, and
+ * fills `where` from a /counted/ reply when given. */
+static int get_on(httpc_conn *conn, const char *path, char **body, size_t *len, served_on *where)
 {
     int rc = httpc_conn_request(conn, "GET", path, NULL, NULL, 0, 0);
     if (rc)
@@ -71,6 +56,8 @@ static int get(httpc_conn *conn, const char *path, char **body, size_t *len)
     rc = httpc_conn_getresponse(conn, &resp);
     if (rc)
         return rc;
+    if (where)
+        served_on_read(resp, where);
     char *data = NULL;
     size_t n = 0;
     rc = httpc_response_read_all(resp, &data, &n);
@@ -87,6 +74,11 @@ static int get(httpc_conn *conn, const char *path, char **body, size_t *len)
         httpc_free(data);
     }
     return status;
+}
+
+static int get(httpc_conn *conn, const char *path, char **body, size_t *len)
+{
+    return get_on(conn, path, body, len, NULL);
 }
 
 /* with-servers.sh files: byte i is i % 256. */
@@ -303,23 +295,29 @@ Test(tls_tunnel, proxy_refusal_is_tunnel_failed)
 
 static void keep_alive_requests(const char *port_var)
 {
-    int port = env_port(port_var);
+    int port = server_port(port_var);
     httpc_tls_context *ctx = test_ctx();
     httpc_conn *conn = https_conn("localhost", port, ctx);
     httpc_tls_context_free(ctx);
-    int first_fd = -1;
+    served_on first = {0}, now;
     for (int i = 0; i < 5; i++) {
         char *body = NULL;
         size_t len = 0;
-        cr_assert_eq(get(conn, i % 2 ? "/medium" : "/small", &body, &len), 200, "%s",
-                     httpc_last_error_message());
+        cr_assert_eq(get_on(conn, i % 2 ? "/counted/medium" : "/counted/small", &body, &len, &now),
+                     200, "%s", httpc_last_error_message());
         assert_pattern(body, len, i % 2 ? 16384 : 100);
         httpc_free(body);
         if (i == 0)
-            first_fd = httpc_conn_fileno(conn);
-        cr_assert_eq(httpc_conn_fileno(conn), first_fd, "keep-alive reconnected");
+            first = now;
+        /* Keep-alive counted by nginx (see served_on). */
+        cr_assert_eq(now.connection, first.connection, "keep-alive reconnected");
+        cr_assert_eq(now.request, i + 1);
     }
     cr_assert_str_eq(hc_tls_transport_alpn(conn_transport(conn)), "http/1.1");
+    httpc_conn_close(conn);
+    cr_assert_eq(get_on(conn, "/counted/small", NULL, NULL, &now), 200);
+    cr_assert_neq(now.connection, first.connection);
+    cr_assert_eq(now.request, 1);
     httpc_conn_free(conn);
 }
 
@@ -335,7 +333,7 @@ Test(https, ecdsa_keep_alive)
 
 Test(https, large_body)
 {
-    int port = env_port("HTTPC_TEST_HTTPS_PORT");
+    int port = server_port("HTTPC_TEST_HTTPS_PORT");
     httpc_tls_context *ctx = test_ctx();
     httpc_conn *conn = https_conn("localhost", port, ctx);
     httpc_tls_context_free(ctx);
@@ -351,7 +349,7 @@ Test(https, large_body)
 
 Test(https, large_upload)
 {
-    int port = env_port("HTTPC_TEST_HTTPS_PORT");
+    int port = server_port("HTTPC_TEST_HTTPS_PORT");
     httpc_tls_context *ctx = test_ctx();
     httpc_conn *conn = https_conn("localhost", port, ctx);
     httpc_tls_context_free(ctx);
@@ -379,7 +377,7 @@ Test(https, large_upload)
 
 static void expect_version(const char *port_var, const char *version)
 {
-    int port = env_port(port_var);
+    int port = server_port(port_var);
     httpc_tls_context *ctx = test_ctx();
     httpc_conn *conn = https_conn("localhost", port, ctx);
     httpc_tls_context_free(ctx);
@@ -400,7 +398,7 @@ Test(https, tls13_only_listener)
 
 Test(https, min_tls13_against_tls12_server_fails)
 {
-    int port = env_port("HTTPC_TEST_TLS12_PORT");
+    int port = server_port("HTTPC_TEST_TLS12_PORT");
     httpc_tls_context *ctx = test_ctx();
     cr_assert_eq(httpc_tls_context_set_min_version(ctx, HTTPC_TLS_VERSION_1_3), HTTPC_OK);
     httpc_conn *conn = https_conn("localhost", port, ctx);
@@ -413,7 +411,7 @@ Test(https, min_tls13_against_tls12_server_fails)
 
 Test(https, ip_literal_matches_ip_san)
 {
-    int port = env_port("HTTPC_TEST_HTTPS_PORT");
+    int port = server_port("HTTPC_TEST_HTTPS_PORT");
     httpc_tls_context *ctx = test_ctx();
     httpc_conn *conn = https_conn("127.0.0.1", port, ctx);
     httpc_tls_context_free(ctx);
@@ -423,7 +421,7 @@ Test(https, ip_literal_matches_ip_san)
 
 static void expect_verify_failure(const char *port_var, const char *host, const char *needle)
 {
-    int port = env_port(port_var);
+    int port = server_port(port_var);
     httpc_tls_context *ctx = test_ctx();
     httpc_conn *conn = https_conn(host, port, ctx);
     httpc_tls_context_free(ctx);
@@ -459,7 +457,7 @@ Test(https_failures, expired_certificate)
 
 Test(https_failures, default_context_rejects_test_ca)
 {
-    int port = env_port("HTTPC_TEST_HTTPS_PORT");
+    int port = server_port("HTTPC_TEST_HTTPS_PORT");
     httpc_conn *conn = https_conn("localhost", port, NULL); /* system CAs only */
     cr_assert_eq(httpc_conn_connect(conn), HTTPC_E_TLS_CERT_VERIFY, "%s",
                  httpc_last_error_message());
@@ -468,7 +466,7 @@ Test(https_failures, default_context_rejects_test_ca)
 
 Test(https_failures, checks_can_be_turned_off_by_name)
 {
-    int port = env_port("HTTPC_TEST_WRONGHOST_PORT");
+    int port = server_port("HTTPC_TEST_WRONGHOST_PORT");
     httpc_tls_context *ctx = test_ctx();
     cr_assert_eq(httpc_tls_context_set_check_hostname(ctx, 0), HTTPC_OK);
     httpc_conn *conn = https_conn("localhost", port, ctx);
@@ -476,7 +474,7 @@ Test(https_failures, checks_can_be_turned_off_by_name)
     httpc_conn_free(conn);
     httpc_tls_context_free(ctx);
 
-    port = env_port("HTTPC_TEST_UNTRUSTED_CA_PORT");
+    port = server_port("HTTPC_TEST_UNTRUSTED_CA_PORT");
     cr_assert_eq(httpc_tls_context_new_empty(&ctx), HTTPC_OK);
     cr_assert_eq(httpc_tls_context_set_insecure(ctx), HTTPC_OK);
     conn = https_conn("localhost", port, ctx);
@@ -487,7 +485,7 @@ Test(https_failures, checks_can_be_turned_off_by_name)
 
 Test(https_failures, client_certificate_required)
 {
-    int port = env_port("HTTPC_TEST_CLIENTCERT_PORT");
+    int port = server_port("HTTPC_TEST_CLIENTCERT_PORT");
     httpc_tls_context *ctx = test_ctx();
     httpc_conn *conn = https_conn("localhost", port, ctx);
     /* nginx completes the handshake and answers 400 "No required SSL
@@ -497,8 +495,8 @@ Test(https_failures, client_certificate_required)
     httpc_tls_context_free(ctx);
 
     ctx = test_ctx();
-    cr_assert_eq(httpc_tls_context_load_cert_chain(ctx, env_path("HTTPC_TEST_CLIENT_CERT"),
-                                                   env_path("HTTPC_TEST_CLIENT_KEY")),
+    cr_assert_eq(httpc_tls_context_load_cert_chain(ctx, server_env("HTTPC_TEST_CLIENT_CERT"),
+                                                   server_env("HTTPC_TEST_CLIENT_KEY")),
                  HTTPC_OK, "%s", httpc_last_error_message());
     conn = https_conn("localhost", port, ctx);
     char *body = NULL;
@@ -513,9 +511,9 @@ Test(https_failures, client_certificate_required)
 Test(https_failures, client_key_must_match)
 {
     httpc_tls_context *ctx = test_ctx();
-    const char *cert = env_path("HTTPC_TEST_CLIENT_CERT");
+    const char *cert = server_env("HTTPC_TEST_CLIENT_CERT");
     char other_key[4096];
-    snprintf(other_key, sizeof other_key, "%s/pki/server.key", env_path("HTTPC_TEST_DIR"));
+    snprintf(other_key, sizeof other_key, "%s/pki/server.key", server_env("HTTPC_TEST_DIR"));
     cr_assert_eq(httpc_tls_context_load_cert_chain(ctx, cert, other_key), HTTPC_E_TLS);
     cr_assert(strstr(httpc_last_error_message(), "server.key"), "%s", httpc_last_error_message());
     httpc_tls_context_free(ctx);
@@ -523,7 +521,7 @@ Test(https_failures, client_key_must_match)
 
 Test(https_failures, plain_http_server)
 {
-    int port = env_port("HTTPC_TEST_HTTP_PORT");
+    int port = server_port("HTTPC_TEST_HTTP_PORT");
     httpc_tls_context *ctx = test_ctx();
     httpc_conn *conn = https_conn("localhost", port, ctx);
     int rc = httpc_conn_connect(conn);
@@ -538,7 +536,7 @@ Test(https_failures, plain_http_server)
 
 static void expect_resumption(const char *port_var, bool server_closes)
 {
-    int port = env_port(port_var);
+    int port = server_port(port_var);
     httpc_tls_context *ctx = test_ctx();
     httpc_conn *conn = https_conn("localhost", port, ctx);
     httpc_tls_context_free(ctx);
@@ -574,8 +572,8 @@ Test(https_resumption, after_server_closes)
 
 Test(https_resumption, not_offered_to_another_host)
 {
-    int port = env_port("HTTPC_TEST_HTTPS_PORT");
-    int proxy = env_port("HTTPC_TEST_PROXY_PORT");
+    int port = server_port("HTTPC_TEST_HTTPS_PORT");
+    int proxy = server_port("HTTPC_TEST_PROXY_PORT");
     httpc_tls_context *ctx = test_ctx();
     httpc_conn *conn = https_conn("127.0.0.1", proxy, ctx);
     httpc_tls_context_free(ctx);
@@ -594,8 +592,8 @@ Test(https_resumption, not_offered_to_another_host)
 
 Test(tunnel, http_through_tinyproxy)
 {
-    int proxy = env_port("HTTPC_TEST_PROXY_PORT");
-    int port = env_port("HTTPC_TEST_HTTP_PORT");
+    int proxy = server_port("HTTPC_TEST_PROXY_PORT");
+    int port = server_port("HTTPC_TEST_HTTP_PORT");
     httpc_conn *conn = NULL;
     cr_assert_eq(httpc_conn_new(&conn, "127.0.0.1", proxy, NULL), HTTPC_OK);
     cr_assert_eq(httpc_conn_set_tunnel(conn, "127.0.0.1", port, NULL, 0), HTTPC_OK);
@@ -613,8 +611,8 @@ Test(tunnel, http_through_tinyproxy)
 
 Test(tunnel, https_through_tinyproxy)
 {
-    int proxy = env_port("HTTPC_TEST_PROXY_PORT");
-    int port = env_port("HTTPC_TEST_HTTPS_PORT");
+    int proxy = server_port("HTTPC_TEST_PROXY_PORT");
+    int port = server_port("HTTPC_TEST_HTTPS_PORT");
     httpc_tls_context *ctx = test_ctx();
     httpc_conn *conn = https_conn("127.0.0.1", proxy, ctx);
     httpc_tls_context_free(ctx);
@@ -631,8 +629,8 @@ Test(tunnel, https_through_tinyproxy)
 
 Test(tunnel, https_through_tinyproxy_wrong_host_fails_verification)
 {
-    int proxy = env_port("HTTPC_TEST_PROXY_PORT");
-    int port = env_port("HTTPC_TEST_WRONGHOST_PORT");
+    int proxy = server_port("HTTPC_TEST_PROXY_PORT");
+    int port = server_port("HTTPC_TEST_WRONGHOST_PORT");
     httpc_tls_context *ctx = test_ctx();
     httpc_conn *conn = https_conn("localhost", proxy, ctx);
     httpc_tls_context_free(ctx);
@@ -644,8 +642,8 @@ Test(tunnel, https_through_tinyproxy_wrong_host_fails_verification)
 
 Test(tunnel, proxy_auth_407)
 {
-    int proxy = env_port("HTTPC_TEST_PROXY_AUTH_PORT");
-    int port = env_port("HTTPC_TEST_HTTPS_PORT");
+    int proxy = server_port("HTTPC_TEST_PROXY_AUTH_PORT");
+    int port = server_port("HTTPC_TEST_HTTPS_PORT");
     httpc_tls_context *ctx = test_ctx();
     httpc_conn *conn = https_conn("127.0.0.1", proxy, ctx);
     httpc_tls_context_free(ctx);
@@ -661,10 +659,10 @@ Test(tunnel, proxy_auth_407)
 /* Proxy-Authorization passed to set_tunnel reaches tinyproxy: it lets us in. */
 Test(tunnel, proxy_auth_headers_reach_proxy)
 {
-    int proxy = env_port("HTTPC_TEST_PROXY_AUTH_PORT");
-    int port = env_port("HTTPC_TEST_HTTPS_PORT");
-    const char *user = env_path("HTTPC_TEST_PROXY_USER");
-    const char *pass = env_path("HTTPC_TEST_PROXY_PASS");
+    int proxy = server_port("HTTPC_TEST_PROXY_AUTH_PORT");
+    int port = server_port("HTTPC_TEST_HTTPS_PORT");
+    const char *user = server_env("HTTPC_TEST_PROXY_USER");
+    const char *pass = server_env("HTTPC_TEST_PROXY_PASS");
     /* base64 of user:pass, computed with the shell-free table below. */
     static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     char plain[256], encoded[400] = "Basic ";
@@ -701,10 +699,11 @@ typedef struct tls_script {
     pthread_t thread;
     WOLFSSL_CTX *wctx;
     const char *replies[4]; /* one per connection */
-    bool notify[4];         /* send close_notify after the reply */
-    bool linger[4];         /* keep the connection open 300 ms before closing */
+    bool notify[4];         /* send close_notify after the (last) reply */
+    int requests[4];        /* requests answered on the connection (0: one) */
     int n;
-    int served;
+    int accepted; /* connections */
+    int served;   /* requests answered */
 } tls_script;
 
 static void *tls_script_serve(void *arg)
@@ -719,17 +718,20 @@ static void *tls_script_serve(void *arg)
             break;
         struct timeval tv = {10, 0};
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+        s->accepted++;
         WOLFSSL *ssl = wolfSSL_new(s->wctx);
         wolfSSL_set_fd(ssl, fd);
         char req[4096];
-        if (wolfSSL_accept(ssl) == WOLFSSL_SUCCESS && wolfSSL_read(ssl, req, sizeof req) > 0) {
-            wolfSSL_write(ssl, s->replies[i], (int)strlen(s->replies[i]));
-            if (s->linger[i])
-                usleep(300000);
-            if (s->notify[i])
+        int answered = 0, wanted = s->requests[i] > 0 ? s->requests[i] : 1;
+        if (wolfSSL_accept(ssl) == WOLFSSL_SUCCESS) {
+            while (answered < wanted && wolfSSL_read(ssl, req, sizeof req) > 0) {
+                wolfSSL_write(ssl, s->replies[i], (int)strlen(s->replies[i]));
+                answered++;
+            }
+            if (answered == wanted && s->notify[i])
                 wolfSSL_shutdown(ssl);
-            s->served++;
         }
+        s->served += answered;
         wolfSSL_free(ssl);
         close(fd);
     }
@@ -741,7 +743,7 @@ static void *tls_script_serve(void *arg)
 
 static void tls_script_start(tls_script *s)
 {
-    const char *dir = env_path("HTTPC_TEST_DIR");
+    const char *dir = server_env("HTTPC_TEST_DIR");
     char cert[4096], key[4096];
     snprintf(cert, sizeof cert, "%s/pki/server.pem", dir);
     snprintf(key, sizeof key, "%s/pki/server.key", dir);
@@ -826,20 +828,27 @@ Test(tls_peer_close, idle_close_notify_reconnects)
     cr_assert_eq(get(conn, "/", NULL, NULL), 200, "%s", httpc_last_error_message());
     httpc_conn_free(conn);
     tls_script_stop(&s);
+    cr_assert_eq(s.accepted, 2);
     cr_assert_eq(s.served, 2);
 }
 
-/* An idle connection that is still open stays in use (is_alive says yes). */
+/* An idle connection that is still open stays in use (is_alive says yes):
+ * the second request goes out on it. The server accepts one connection
+ * only, so a reconnect would not be answered. */
 Test(tls_peer_close, idle_open_connection_is_reused)
 {
     static const char two[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
-    tls_script s = {.replies = {two}, .linger = {true}, .n = 1};
+    tls_script s = {.replies = {two}, .requests = {2}, .n = 1};
     tls_script_start(&s);
     httpc_tls_context *ctx = test_ctx();
     httpc_conn *conn = https_conn("localhost", s.port, ctx);
     httpc_tls_context_free(ctx);
     cr_assert_eq(get(conn, "/", NULL, NULL), 200, "%s", httpc_last_error_message());
+    usleep(100000); /* idle for a while */
     cr_assert_eq(conn_transport(conn)->ops->is_alive(conn_transport(conn)), 1);
+    cr_assert_eq(get(conn, "/", NULL, NULL), 200, "%s", httpc_last_error_message());
     httpc_conn_free(conn);
     tls_script_stop(&s);
+    cr_assert_eq(s.accepted, 1);
+    cr_assert_eq(s.served, 2);
 }

@@ -1,6 +1,8 @@
 /* HTTPS loop for valgrind and for rough figures, run under with-servers.sh:
- *   tls_loop leak N        N requests, reconnecting every 10th (close, server
- *                          close, tunnel), checks bodies; exit 0 on success
+ *   tls_loop leak N        N requests, reconnecting every 5th (our close,
+ *                          then the server's), checking every body byte and
+ *                          that each reconnect resumed the TLS session; a
+ *                          fresh connection every 50th; exit 0 on success
  *   tls_loop rps N         N GET /small over one keep-alive connection
  *   tls_loop mbps PATH     one GET of PATH, prints MB/s
  *   tls_loop errors        prints the messages of the failure cases */
@@ -41,8 +43,9 @@ static httpc_tls_context *test_ctx(void)
     return ctx;
 }
 
-/* GET path and read the body in pieces; returns body length or -1. */
-static long long get(httpc_conn *conn, const char *path)
+/* GET path and read the body in pieces; returns body length or -1. When
+ * `pattern` is set, every byte must be with-servers.sh's (byte i is i % 256). */
+static long long get_checked(httpc_conn *conn, const char *path, int pattern)
 {
     httpc_response *resp = NULL;
     if (httpc_conn_request(conn, "GET", path, NULL, NULL, 0, 0) ||
@@ -61,11 +64,23 @@ static long long get(httpc_conn *conn, const char *path)
         }
         if (n == 0)
             break;
+        for (size_t i = 0; pattern && i < n; i++)
+            if ((unsigned char)buf[i] != (unsigned char)((total + (long long)i) % 256)) {
+                fprintf(stderr, "%s: byte %lld is %d\n", path, total + (long long)i,
+                        (unsigned char)buf[i]);
+                httpc_response_free(resp);
+                return -1;
+            }
         total += (long long)n;
     }
     int status = httpc_response_status(resp);
     httpc_response_free(resp);
     return status == 200 ? total : -1;
+}
+
+static long long get(httpc_conn *conn, const char *path)
+{
+    return get_checked(conn, path, 0);
 }
 
 static int leak_loop(int n)
@@ -77,11 +92,24 @@ static int leak_loop(int n)
     opts.timeout = 30;
     if (httpc_conn_new_https(&conn, "localhost", port, &opts, ctx))
         return 1;
+    int reconnected = 0, resumed = 0;
     for (int i = 0; i < n; i++) {
         const char *path = i % 10 == 9 ? "/close" : (i % 3 ? "/medium" : "/small");
-        long long len = get(conn, path);
-        if (len < 0)
+        long long want = i % 10 == 9 ? 4 : (i % 3 ? 16384 : 100); /* "/close": "bye\n" */
+        long long len = get_checked(conn, path, i % 10 != 9);
+        if (len != want) {
+            fprintf(stderr, "request %d, %s: %lld bytes, expected %lld\n", i, path, len, want);
             return 1;
+        }
+        /* After our close (i % 10 == 4) or the server's (/close), this
+         * request went out on a new connection that resumed the session. */
+        if (i > 0 && (i % 10 == 5 || i % 10 == 0) && (i - 1) % 50 != 25) {
+            reconnected++;
+            if (hc_tls_transport_session_reused(conn->stream->transport) == 1)
+                resumed++;
+            else
+                fprintf(stderr, "request %d: reconnect did not resume\n", i);
+        }
         if (i % 10 == 4)
             httpc_conn_close(conn); /* reconnect (and resume) on the next request */
         if (i % 50 == 25) {         /* a fresh connection now and then */
@@ -101,8 +129,9 @@ static int leak_loop(int n)
         httpc_conn_free(conn);
     }
     httpc_tls_context_free(ctx);
-    printf("%d HTTPS requests ok\n", n);
-    return 0;
+    printf("%d HTTPS requests ok; %d of %d reconnects resumed the session\n", n, resumed,
+           reconnected);
+    return resumed == reconnected && reconnected > 0 ? 0 : 1;
 }
 
 static int rps(int n)

@@ -71,13 +71,13 @@ static const hc_transport_ops mem_ops = {mem_read, mem_writev, mem_is_alive, mem
                                          mem_destroy};
 
 int __wrap_hc_tcp_connect(int *out_fd, const char *host, int port, const char *source_host,
-                          int source_port, hc_deadline deadline);
+                          int source_port, hc_deadline deadline, hc_cancel *cancel);
 int __wrap_hc_tcp_transport_new(hc_transport **out, int fd);
 
 int __wrap_hc_tcp_connect(int *out_fd, const char *host, int port, const char *source_host,
-                          int source_port, hc_deadline deadline)
+                          int source_port, hc_deadline deadline, hc_cancel *cancel)
 {
-    (void)host, (void)port, (void)source_host, (void)source_port, (void)deadline;
+    (void)host, (void)port, (void)source_host, (void)source_port, (void)deadline, (void)cancel;
     if (current->connect_code)
         return hc_fail(current->connect_code, "scripted connect failure");
     *out_fd = -1;

@@ -29,7 +29,7 @@ EXPECTED = {
     "OS": OSError, "TIMEOUT": TimeoutError,
     "CONNECTION_REFUSED": ConnectionRefusedError, "CONNECTION_RESET": ConnectionResetError,
     "RESOLVE": socket.gaierror, "TUNNEL_FAILED": httpc.TunnelFailed,
-    "BROKEN_PIPE": BrokenPipeError, "TLS": ssl.SSLError,
+    "BROKEN_PIPE": BrokenPipeError, "CANCELLED": ConnectionAbortedError, "TLS": ssl.SSLError,
     "TLS_CERT_VERIFY": ssl.SSLCertVerificationError,
     "INVALID_ARGUMENT": ValueError, "NOMEM": MemoryError, "STATE": RuntimeError,
 }

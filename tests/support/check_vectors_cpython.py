@@ -195,6 +195,10 @@ def main(argv=None):
             else:
                 failed += 1
     print("%d passed, %d failed" % (passed, failed))
+    # The whole directory has more than 100 vectors: fewer means some were lost.
+    if not args.paths and len(files) <= 100:
+        print("only %d vectors found" % len(files))
+        return 1
     return 1 if failed or not files else 0
 
 

@@ -12,8 +12,13 @@
 # Makes a temp dir, generates certificates, writes files to serve, starts the
 # servers on free ports, runs CMD with the variables below, stops everything
 # it started (trap on EXIT/INT/TERM) and exits with CMD's exit code. Servers
-# are bounded: each one is killed after 30 minutes at most (timeout(1)).
+# are bounded: each one is killed after 30 minutes at most (timeout(1)), and
+# at once when this script ends in any way, kill -9 included (each server's
+# parent-death signal is SIGTERM, set with setpriv --pdeathsig).
 # Set HTTPC_TEST_KEEP=1 to keep the temp dir (its path is printed).
+# A server asked for but not installed (NGINX / TINYPROXY name the binaries)
+# skips with exit 77, or fails with exit 1 under HTTPC_REQUIRE_ALL=1
+# (tests/support/require.sh).
 #
 # Environment given to CMD (unset when the listener was not asked for):
 #   HTTPC_TEST_DIR              temp dir (certs in $DIR/pki, served files in $DIR/www)
@@ -46,6 +51,10 @@
 #   /redirect       301 to /small
 #   /status/404     404 "missing\n"
 #   /slow/NAME      the file NAME at 64 KiB/s
+#   /counted/NAME   the file NAME with X-Connection ($connection, nginx's
+#                   serial number of the TCP connection) and
+#                   X-Connection-Requests ($connection_requests, 1 for the
+#                   first request on it): keep-alive is counted server-side
 set -euo pipefail
 
 WANT_NGINX=0 WANT_HTTPS=0 WANT_PROXY=0 WANT_BIG=0
@@ -70,6 +79,21 @@ LIMIT=1800                       # seconds any server may live
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 TINYPROXY=${TINYPROXY:-$(command -v tinyproxy || echo /usr/bin/tinyproxy)}
 PY=${PYTHON:-python3}
+
+# shellcheck source=require.sh
+. "$(dirname "$0")/require.sh"
+require_cmd "$PY" setpriv timeout
+[ "$WANT_NGINX" = 0 ] || [ -x "$NGINX" ] || missing "nginx ($NGINX)"
+[ "$WANT_PROXY" = 0 ] || [ -x "$TINYPROXY" ] || missing "tinyproxy ($TINYPROXY)"
+[ "$WANT_HTTPS" = 0 ] || require_cmd openssl
+
+# bounded CMD... &: runs CMD for at most LIMIT seconds, and receives SIGTERM
+# when this script ends, however it ends (the signal goes to timeout(1),
+# which passes it on to CMD). Only in the background: it execs, so that the
+# server's parent is this script itself.
+bounded() {
+    exec setpriv --pdeathsig TERM timeout -k 5 "$LIMIT" "$@"
+}
 
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/httpc-test.XXXXXX")
 chmod 755 "$DIR"
@@ -309,6 +333,11 @@ location = /close { keepalive_timeout 0; default_type text/plain; return 200 "by
 location = /redirect { return 301 /small; }
 location = /status/404 { default_type text/plain; return 404 "missing\n"; }
 location /slow/ { alias $WWW/; limit_rate 64k; }
+location /counted/ {
+    alias $WWW/;
+    add_header X-Connection \$connection always;
+    add_header X-Connection-Requests \$connection_requests always;
+}
 EOF
 }
 
@@ -336,7 +365,7 @@ start_nginx() {
         WRONGHOST_PORT=${ports[6]} UNTRUSTED_PORT=${ports[7]} CLIENTCERT_PORT=${ports[8]}
         write_nginx_conf
         : >"$DIR/error.log"
-        timeout -k 5 "$LIMIT" "$NGINX" -p "$DIR" -e "$DIR/error.log" -c "$DIR/nginx.conf" \
+        bounded "$NGINX" -p "$DIR" -e "$DIR/error.log" -c "$DIR/nginx.conf" \
             >>"$DIR/nginx.out" 2>&1 &
         local pid=$!
         local ok=1 p
@@ -380,7 +409,7 @@ start_tinyproxy() { # NAME EXTRA-CONFIG-LINES -> sets REPLY_PORT
             fi
             printf '%s\n' "$extra"
         } >"$DIR/$name.conf"
-        timeout -k 5 "$LIMIT" "$TINYPROXY" -d -c "$DIR/$name.conf" >>"$DIR/$name.out" 2>&1 &
+        bounded "$TINYPROXY" -d -c "$DIR/$name.conf" >>"$DIR/$name.out" 2>&1 &
         local pid=$!
         if kill -0 "$pid" 2>/dev/null && wait_port "$port"; then
             PIDS+=("$pid")

@@ -73,6 +73,20 @@ def _encode(data, name="data"):
             (name.title(), data[err.start:err.end], name)) from None
 
 
+class _NoConnection:
+    """The connection of a response made without one: nothing to close."""
+
+    _busy = 0
+    _close_pending = False
+
+    @staticmethod
+    def _call(fn, *args):
+        return fn(*args)
+
+
+_NO_CONNECTION = _NoConnection()
+
+
 class HTTPResponse(io.BufferedIOBase):
     """http.client.HTTPResponse over a C response handle."""
 
@@ -83,6 +97,7 @@ class HTTPResponse(io.BufferedIOBase):
     url = None
     _headers = None
     _msg = _fp = _length = _UNSET
+    _conn = _NO_CONNECTION  # getresponse's connection, for close() from another thread
 
     def __init__(self, head, method=None, debuglevel=0, url=None):
         # The C response keeps the body's state (isclosed, length): the read
@@ -198,39 +213,53 @@ class HTTPResponse(io.BufferedIOBase):
     def read(self, amt=None):
         r = self._r
         if amt is not None and amt >= 0:
-            return _read(r, amt, 0)
+            conn = self._conn
+            conn._busy += 1
+            try:
+                return _read(r, amt, 0)
+            finally:
+                conn._busy -= 1
+                if conn._close_pending:
+                    conn._closed_meanwhile()
         length = _response_length(r)
         if 0 < length <= _DIRECT_READ_MAX:
             # Known length: received straight into the bytes returned.
-            data = _read(r, length, 0)
+            data = self._conn._call(_read, r, length, 0)
             if len(data) < length:
                 _response_close(r)
                 raise IncompleteRead(data, length - len(data))
             return data
         try:
-            return _read_all(r)
+            return self._conn._call(_read_all, r)
         except IncompleteRead:
             _response_close(r)
             raise
 
     def readinto(self, b):
-        return _readinto(self._r, b, 0)
+        conn = self._conn
+        conn._busy += 1
+        try:
+            return _readinto(self._r, b, 0)
+        finally:
+            conn._busy -= 1
+            if conn._close_pending:
+                conn._closed_meanwhile()
 
     def read1(self, n=-1):
         if n == 0:
             return b""
-        return _read(self._r, n if n > 0 else 65536, 1)
+        return self._conn._call(_read, self._r, n if n > 0 else 65536, 1)
 
     def peek(self, n=-1):
-        return _raw.peek(self._r)
+        return self._conn._call(_raw.peek, self._r)
 
     def readline(self, limit=-1):
         r = self._r
         if limit is not None and limit >= 0:
-            return _read(r, limit, 2)
+            return self._conn._call(_read, r, limit, 2)
         parts = []
         while True:
-            part = _read(r, 65536, 2)
+            part = self._conn._call(_read, r, 65536, 2)
             parts.append(part)
             if not part or part.endswith(b"\n"):
                 return b"".join(parts)
@@ -368,11 +397,41 @@ class HTTPConnection:
         return None if pairs is None else _message(pairs)
 
     def connect(self):
-        _raw.httpc_conn_connect(self._c)
+        self._call(_raw.httpc_conn_connect, self._c)
+
+    # -- close() from another thread -----------------------------------------
+    # A call blocked on this connection or its response runs with the GIL
+    # released, and close() must not free what it uses. So close() then
+    # interrupts the call (httpc_conn_interrupt: it raises
+    # ConnectionAbortedError at once) and the blocked thread closes the
+    # connection as its call returns. Every other C call on a connection
+    # keeps the GIL (typemaps.i), so _busy is all there is to check.
+    _busy = 0
+    _close_pending = False
+
+    def _call(self, fn, *args):
+        self._busy += 1
+        try:
+            return fn(*args)
+        finally:
+            self._busy -= 1
+            if self._close_pending:
+                self._closed_meanwhile()
+
+    def _closed_meanwhile(self):
+        if not self._busy:
+            self._close_pending = False
+            _raw.httpc_conn_close(self._c)
 
     def close(self):
-        if self._c is not None:
-            _raw.httpc_conn_close(self._c)
+        c = self._c
+        if c is None:
+            return
+        if self._busy:
+            self._close_pending = True
+            _raw.httpc_conn_interrupt(c)
+        else:
+            _raw.httpc_conn_close(c)
 
     @property
     def sock(self):
@@ -396,8 +455,14 @@ class HTTPConnection:
     # -- sending -----------------------------------------------------------
     def request(self, method, url, body=None, headers={}, *,
                 encode_chunked=False):
-        if _request(self._c, method, url, body, headers,
-                    encode_chunked) is NotImplemented:
+        self._busy += 1
+        try:
+            sent = _request(self._c, method, url, body, headers, encode_chunked)
+        finally:
+            self._busy -= 1
+            if self._close_pending:
+                self._closed_meanwhile()
+        if sent is NotImplemented:
             self._send_request(method, url, body, headers, encode_chunked)
 
     def _send_request(self, method, url, body, headers, encode_chunked):
@@ -478,7 +543,7 @@ class HTTPConnection:
 
     def endheaders(self, message_body=None, *, encode_chunked=False):
         if message_body is None or isinstance(message_body, (bytes, bytearray)):
-            _raw.endheaders(self._c, message_body, encode_chunked)
+            self._call(_raw.endheaders, self._c, message_body, encode_chunked)
             return
         if not hasattr(message_body, "read"):
             try:
@@ -486,9 +551,9 @@ class HTTPConnection:
             except TypeError:
                 pass
             else:
-                _raw.endheaders(self._c, message_body, encode_chunked)
+                self._call(_raw.endheaders, self._c, message_body, encode_chunked)
                 return
-        _raw.endheaders(self._c, None, False)
+        self._call(_raw.endheaders, self._c, None, False)
         self._send_body(message_body, encode_chunked)
 
     def _send_body(self, message_body, encode_chunked):
@@ -542,21 +607,30 @@ class HTTPConnection:
                     break
                 if encode:
                     datablock = datablock.encode("iso-8859-1")
-                _raw.httpc_conn_send(c, datablock)
+                self._call(_raw.httpc_conn_send, c, datablock)
             return
         try:
-            _raw.httpc_conn_send(c, data)
+            self._call(_raw.httpc_conn_send, c, data)
         except TypeError:
             if isinstance(data, collections.abc.Iterable):
                 for d in data:
-                    _raw.httpc_conn_send(c, d)
+                    self._call(_raw.httpc_conn_send, c, d)
             else:
                 raise TypeError("data should be a bytes-like object "
                                 "or an iterable, got %r" % type(data))
 
     # -- receiving ---------------------------------------------------------
     def getresponse(self):
-        return self.response_class(_getresponse(self._c), None, self.debuglevel)
+        self._busy += 1
+        try:
+            head = _getresponse(self._c)
+        finally:
+            self._busy -= 1
+            if self._close_pending:
+                self._closed_meanwhile()
+        response = self.response_class(head, None, self.debuglevel)
+        response._conn = self
+        return response
 
 
 from ._errors import InvalidURL  # noqa: E402

@@ -1,0 +1,740 @@
+"use strict";
+// httpc for Node.js: http.client's classes over the httpc C library.
+//
+// Promise API (the default): every call that can block runs on libuv's thread
+// pool, one operation at a time per connection, so the event loop stays free.
+// Sync API (`...Sync`): the same calls made at once, for scripts and CLIs.
+// Both go through the same natives of the private addon (httpc_raw.node), so
+// they give the same results and throw or reject with the same errors.
+const fs = require("fs");
+const os = require("os");
+const path = require("path");
+const { Readable } = require("stream");
+const raw = require("./httpc_raw.node");
+const { buildClasses, makeFactory } = require("./errors");
+
+const { classes: errors, byCode } = buildClasses(raw);
+raw.setErrorFactory(makeFactory(raw, byCode));
+
+const HTTP_PORT = raw.HTTPC_HTTP_PORT;
+const HTTPS_PORT = raw.HTTPC_HTTPS_PORT;
+const READ_ANY = 1; // httpc_response_read1: what one receive gives
+const READ_LINE = 2;
+const CHUNK_SIZE = 65536;
+
+function invalidArgument(message) {
+  return new errors.InvalidArgumentError(message);
+}
+
+// ---------------------------------------------------------------- headers
+
+// Request headers: a plain object (array values repeat the header), a Map, a
+// Headers, or an iterable of [name, value] pairs (order and repeats kept).
+// Returns the flat [name, value, ...] list the addon takes.
+function flattenHeaders(headers) {
+  if (headers === undefined || headers === null) return null;
+  if (typeof headers !== "object") throw new TypeError("headers must be an object or an array of [name, value] pairs");
+  const pairs = typeof headers[Symbol.iterator] === "function" ? headers : Object.entries(headers);
+  const flat = [];
+  for (const pair of pairs) {
+    if (!Array.isArray(pair) || pair.length !== 2) throw new TypeError("each header must be a [name, value] pair");
+    const [name, value] = pair;
+    if (typeof name !== "string") throw new TypeError("a header name must be a string");
+    for (const one of Array.isArray(value) ? value : [value]) {
+      if (typeof one === "string") flat.push(name, one);
+      else if (typeof one === "number" || typeof one === "bigint") flat.push(name, String(one));
+      else throw new TypeError(`the value of header ${JSON.stringify(name)} must be a string or a number`);
+    }
+  }
+  return flat;
+}
+
+// Headers Node's http keeps only once (it drops later copies).
+const SINGLE_VALUED = new Set([
+  "age", "authorization", "content-length", "content-type", "etag", "expires", "from", "host",
+  "if-modified-since", "if-unmodified-since", "last-modified", "location", "max-forwards",
+  "proxy-authorization", "referer", "retry-after", "server", "user-agent",
+]);
+
+// A flat [name, value, ...] list as Node's http shows it: lower-case names,
+// set-cookie an array, cookie joined with "; ", the rest with ", ".
+function headersObject(flat) {
+  const out = Object.create(null);
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const name = flat[i].toLowerCase();
+    const value = flat[i + 1];
+    const seen = out[name];
+    if (name === "set-cookie") (seen ? seen : (out[name] = [])).push(value);
+    else if (seen === undefined) out[name] = value;
+    else if (SINGLE_VALUED.has(name)) continue;
+    else out[name] = seen + (name === "cookie" ? "; " : ", ") + value;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- bodies
+
+function isBytes(value) {
+  return ArrayBuffer.isView(value) || value instanceof ArrayBuffer;
+}
+
+function asBuffer(value) {
+  if (Buffer.isBuffer(value)) return value;
+  if (typeof value === "string") return Buffer.from(value, "utf8");
+  if (value instanceof ArrayBuffer) return Buffer.from(value);
+  if (ArrayBuffer.isView(value)) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  throw new TypeError("a body chunk must be a Buffer, a Uint8Array or a string");
+}
+
+// A body the addon sends in one call (null: none), or undefined when the body
+// is an iterable or a stream that is sent chunk by chunk.
+function wholeBody(body) {
+  if (body === undefined || body === null) return null;
+  if (typeof body === "string" || isBytes(body)) return asBuffer(body);
+  if (typeof body === "object" && (typeof body[Symbol.iterator] === "function" || typeof body[Symbol.asyncIterator] === "function")) {
+    return undefined;
+  }
+  throw new TypeError("body must be a Buffer, a Uint8Array, a string, an iterable or async iterable of them, or a stream.Readable");
+}
+
+function chunkFrame(chunk, chunked) {
+  if (!chunked) return chunk;
+  return Buffer.concat([Buffer.from(chunk.length.toString(16).toUpperCase() + "\r\n", "latin1"), chunk, Buffer.from("\r\n")]);
+}
+const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
+
+// ---------------------------------------------------------------- TLS
+
+function pemIsInline(value) {
+  return Buffer.isBuffer(value) || (typeof value === "string" && value.includes("-----BEGIN"));
+}
+
+// Loads a client certificate and key given as file names or PEM text (the C
+// library reads files: inline PEM goes through a private temporary file).
+function loadCertChain(handle, cert, key) {
+  const dir = pemIsInline(cert) || pemIsInline(key) ? fs.mkdtempSync(path.join(os.tmpdir(), "httpc-node-")) : null;
+  try {
+    const file = (value, name) => {
+      if (value === undefined || value === null) return null;
+      if (!pemIsInline(value)) return String(value);
+      const where = path.join(dir, name);
+      fs.writeFileSync(where, value, { mode: 0o600 });
+      return where;
+    };
+    raw.httpc_tls_context_load_cert_chain(handle, file(cert, "cert.pem"), file(key, "key.pem"));
+  } finally {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The counterpart of Python's ssl.SSLContext, for HTTPSConnection. */
+class TLSContext {
+  #handle;
+  constructor({ loadSystemStore = true } = {}) {
+    this.#handle = loadSystemStore ? raw.httpc_tls_context_new() : raw.httpc_tls_context_new_empty();
+  }
+  static handleOf(ctx) {
+    return ctx.#handle;
+  }
+  get checkHostname() { return raw.httpc_tls_context_check_hostname(this.#handle) === 1; }
+  set checkHostname(on) { raw.httpc_tls_context_set_check_hostname(this.#handle, on ? 1 : 0); }
+  get rejectUnauthorized() { return raw.httpc_tls_context_verify_mode(this.#handle) !== raw.HTTPC_CERT_NONE; }
+  set rejectUnauthorized(on) {
+    if (!on) raw.httpc_tls_context_set_check_hostname(this.#handle, 0);
+    raw.httpc_tls_context_set_verify_mode(this.#handle, on ? raw.HTTPC_CERT_REQUIRED : raw.HTTPC_CERT_NONE);
+  }
+  get minVersion() { return raw.httpc_tls_context_min_version(this.#handle) === raw.HTTPC_TLS_VERSION_1_3 ? "TLSv1.3" : "TLSv1.2"; }
+  set minVersion(name) {
+    const versions = { "TLSv1.2": raw.HTTPC_TLS_VERSION_1_2, "TLSv1.3": raw.HTTPC_TLS_VERSION_1_3 };
+    if (!(name in versions)) throw invalidArgument(`minVersion must be 'TLSv1.2' or 'TLSv1.3', not ${JSON.stringify(name)}`);
+    raw.httpc_tls_context_set_min_version(this.#handle, versions[name]);
+  }
+  loadVerifyLocations({ cafile, capath, ca } = {}) {
+    if (cafile !== undefined) raw.httpc_tls_context_load_verify_file(this.#handle, String(cafile));
+    if (capath !== undefined) raw.httpc_tls_context_load_verify_dir(this.#handle, String(capath));
+    for (const pem of ca === undefined ? [] : Array.isArray(ca) ? ca : [ca]) raw.httpc_tls_context_load_verify_pem(this.#handle, pem);
+  }
+  loadCertChain(cert, key) {
+    loadCertChain(this.#handle, cert, key);
+  }
+}
+
+/** As tls.createSecureContext with Python's defaults: verification and
+ * hostname checks on; the CAs given (ca: PEM text, cafile, capath) or else
+ * the system store. */
+function createDefaultContext(options = {}) {
+  const { ca, cafile, capath, checkHostname, rejectUnauthorized, minVersion, cert, key } = options;
+  const given = ca !== undefined || cafile !== undefined || capath !== undefined;
+  const ctx = new TLSContext({ loadSystemStore: !given });
+  if (given) ctx.loadVerifyLocations({ ca, cafile, capath });
+  if (rejectUnauthorized === false) ctx.rejectUnauthorized = false;
+  if (checkHostname !== undefined) ctx.checkHostname = checkHostname;
+  if (minVersion !== undefined) ctx.minVersion = minVersion;
+  if (cert !== undefined) ctx.loadCertChain(cert, key);
+  return ctx;
+}
+
+// ---------------------------------------------------------------- connections
+
+function seconds(ms, what) {
+  if (ms === undefined || ms === null) return -1;
+  if (typeof ms !== "number" || Number.isNaN(ms) || ms < 0) throw invalidArgument(`${what} must be a number of milliseconds >= 0`);
+  return ms / 1000;
+}
+
+/** What a Promise call rejects with when its AbortSignal fires, as Node's
+ * own AbortError: code ABORT_ERR, the signal's reason as `cause`. */
+class AbortError extends Error {
+  constructor(message = "The operation was aborted", options = undefined) {
+    super(message, options);
+    this.code = "ABORT_ERR";
+  }
+}
+Object.defineProperty(AbortError.prototype, "name", { value: "AbortError", writable: true, configurable: true });
+
+function checkSignal(signal) {
+  if (signal === undefined || signal === null) return null;
+  if (typeof signal !== "object" || typeof signal.aborted !== "boolean" || typeof signal.addEventListener !== "function") {
+    throw new TypeError("signal must be an AbortSignal");
+  }
+  return signal;
+}
+
+// What a connection and its responses share: one operation at a time, and
+// the connection's handle, which an AbortSignal interrupts.
+class Lane {
+  busy = false;
+  afterOp = []; // closes asked for while an operation was in flight
+  constructor(connHandle) {
+    this.connHandle = connHandle;
+  }
+  enter() {
+    if (this.busy) {
+      throw new errors.StateError("another operation is in progress on this connection (await it first)");
+    }
+    this.busy = true;
+  }
+  leave() {
+    this.busy = false;
+    const pending = this.afterOp.splice(0);
+    for (const fn of pending) fn();
+  }
+  // Runs fn now, or once the operation in flight has ended.
+  whenIdle(fn) {
+    if (this.busy) this.afterOp.push(fn);
+    else fn();
+  }
+}
+
+// Runs a Promise call's work (one or more pool operations) on the lane. An
+// abort interrupts the operation in flight (the pool thread is freed at once)
+// or the next one; the call then rejects with AbortError and the connection
+// is closed, as after any failure, which also forgets an unused interrupt.
+async function onLane(lane, work, signalOption = null) {
+  const signal = checkSignal(signalOption);
+  if (signal && signal.aborted) throw new AbortError(undefined, { cause: signal.reason });
+  lane.enter();
+  let aborted = false;
+  const onAbort = () => {
+    aborted = true;
+    raw.httpc_conn_interrupt(lane.connHandle);
+  };
+  if (signal) signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    const result = await work();
+    if (aborted) throw new AbortError(undefined, { cause: signal.reason });
+    return result;
+  } catch (err) {
+    if (aborted && !(err instanceof AbortError)) throw new AbortError(undefined, { cause: signal.reason });
+    throw err;
+  } finally {
+    if (signal) signal.removeEventListener("abort", onAbort);
+    if (aborted) raw.httpc_conn_close(lane.connHandle);
+    lane.leave();
+  }
+}
+
+function onLaneSync(lane, work) {
+  lane.enter();
+  try {
+    return work();
+  } finally {
+    lane.leave();
+  }
+}
+
+class HTTPConnection {
+  #handle;
+  #lane;
+  #blocksize;
+  static defaultPort = HTTP_PORT;
+
+  /**
+   * @param host "host", "host:port", "[v6]:port"
+   * @param port 0/undefined: from host, else the default port
+   * @param options {timeout, connectTimeout (ms), sourceAddress: [host, port], blocksize, debugLevel}
+   */
+  constructor(host, port, options = {}) {
+    if (typeof port === "object" && port !== null) [port, options] = [undefined, port];
+    if (port !== undefined && port !== null && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
+      throw invalidArgument(`port must be an integer from 0 to 65535, not ${String(port)}`);
+    }
+    const { timeout, connectTimeout, sourceAddress, blocksize = 8192, debugLevel = 0 } = options;
+    const [sourceHost, sourcePort] = sourceAddress ? sourceAddress : [null, 0];
+    this.#blocksize = blocksize;
+    this.#handle = raw.connNew(host, port || 0, this._tls(options), seconds(timeout, "timeout"),
+      seconds(connectTimeout, "connectTimeout"), sourceHost || null, sourcePort || 0, blocksize, debugLevel);
+    this.#lane = new Lane(this.#handle);
+  }
+
+  // false: plain HTTP (HTTPSConnection gives its context).
+  _tls() {
+    return false;
+  }
+
+  get host() { return raw.httpc_conn_host(this.#handle); }
+  get port() { return raw.httpc_conn_port(this.#handle); }
+  /** The socket's file descriptor, or -1 when not connected. */
+  fileno() { return raw.httpc_conn_fileno(this.#handle); }
+
+  setDebugLevel(level) { raw.httpc_conn_set_debuglevel(this.#handle, level | 0); }
+  setTimeout(ms) { raw.httpc_conn_set_timeout(this.#handle, seconds(ms, "timeout")); }
+
+  setTunnel(host, port, headers) {
+    raw.setTunnel(this.#handle, host, port || 0, flattenHeaders(headers));
+  }
+  getProxyResponseHeaders() {
+    const flat = raw.proxyHeaders(this.#handle);
+    return flat === null ? null : headersObject(flat);
+  }
+
+  /** Closes the socket (idempotent); the connection reconnects on its next
+   * request. With an operation in flight, closes when it ends. */
+  close() {
+    this.#lane.whenIdle(() => raw.httpc_conn_close(this.#handle));
+  }
+
+  connect({ signal } = {}) {
+    return onLane(this.#lane, () => raw.connect(this.#handle, true), signal);
+  }
+  connectSync() {
+    onLaneSync(this.#lane, () => raw.connect(this.#handle, false));
+  }
+
+  putrequest(method, url, { skipHost = false, skipAcceptEncoding = false } = {}) {
+    onLaneSync(this.#lane, () =>
+      raw.httpc_conn_putrequest(this.#handle, method, url, (skipHost ? raw.HTTPC_SKIP_HOST : 0) | (skipAcceptEncoding ? raw.HTTPC_SKIP_ACCEPT_ENCODING : 0)));
+  }
+  putheader(name, ...values) {
+    const texts = values.map((v) => (typeof v === "number" || typeof v === "bigint" ? String(v) : v));
+    onLaneSync(this.#lane, () => raw.putheader(this.#handle, name, texts));
+  }
+  endheaders(body, { encodeChunked = false, signal } = {}) {
+    return onLane(this.#lane, () => {
+      const data = body === undefined || body === null ? null : asBuffer(body);
+      return raw.endheaders(this.#handle, data, encodeChunked ? raw.HTTPC_ENCODE_CHUNKED : 0, true);
+    }, signal);
+  }
+  endheadersSync(body, { encodeChunked = false } = {}) {
+    const data = body === undefined || body === null ? null : asBuffer(body);
+    onLaneSync(this.#lane, () => raw.endheaders(this.#handle, data, encodeChunked ? raw.HTTPC_ENCODE_CHUNKED : 0, false));
+  }
+  send(data, { signal } = {}) {
+    return onLane(this.#lane, () => raw.send(this.#handle, asBuffer(data), true), signal);
+  }
+  sendSync(data) {
+    const bytes = asBuffer(data);
+    onLaneSync(this.#lane, () => raw.send(this.#handle, bytes, false));
+  }
+
+  /** Sends a request. body: Buffer, Uint8Array, string (UTF-8), an iterable
+   * or async iterable of those, or a stream.Readable (the last three sent
+   * chunked unless a Content-Length header is given). */
+  request(method, url, body, headers, { encodeChunked = false, signal } = {}) {
+    return onLane(this.#lane, async () => {
+      const flat = flattenHeaders(headers);
+      const whole = wholeBody(body);
+      if (whole !== undefined) {
+        return raw.request(this.#handle, method, url, whole, flat, encodeChunked ? raw.HTTPC_ENCODE_CHUNKED : 0, true);
+      }
+      const chunked = this.#startStreaming(method, url, flat, encodeChunked);
+      await raw.endheaders(this.#handle, null, 0, true);
+      for await (const chunk of body) {
+        const bytes = asBuffer(chunk);
+        if (bytes.length) await raw.send(this.#handle, chunkFrame(bytes, chunked), true);
+      }
+      if (chunked) await raw.send(this.#handle, LAST_CHUNK, true);
+    }, signal);
+  }
+
+  requestSync(method, url, body, headers, { encodeChunked = false } = {}) {
+    onLaneSync(this.#lane, () => {
+      const flat = flattenHeaders(headers);
+      const whole = wholeBody(body);
+      if (whole !== undefined) {
+        raw.request(this.#handle, method, url, whole, flat, encodeChunked ? raw.HTTPC_ENCODE_CHUNKED : 0, false);
+        return;
+      }
+      if (typeof body[Symbol.iterator] !== "function") {
+        throw new TypeError("requestSync cannot wait for an async iterable or a stream: use request()");
+      }
+      const chunked = this.#startStreaming(method, url, flat, encodeChunked);
+      raw.endheaders(this.#handle, null, 0, false);
+      for (const chunk of body) {
+        const bytes = asBuffer(chunk);
+        if (bytes.length) raw.send(this.#handle, chunkFrame(bytes, chunked), false);
+      }
+      if (chunked) raw.send(this.#handle, LAST_CHUNK, false);
+    });
+  }
+
+  // The head of a request whose body comes in pieces, as http.client builds
+  // it: Transfer-Encoding: chunked unless the caller gave a framing header.
+  // Returns whether the pieces are to be chunk-encoded.
+  #startStreaming(method, url, flat, encodeChunked) {
+    const names = new Set();
+    for (let i = 0; flat && i < flat.length; i += 2) names.add(flat[i].toLowerCase());
+    const flags = (names.has("host") ? raw.HTTPC_SKIP_HOST : 0) | (names.has("accept-encoding") ? raw.HTTPC_SKIP_ACCEPT_ENCODING : 0);
+    raw.httpc_conn_putrequest(this.#handle, method, url, flags);
+    let chunked = false;
+    if (!names.has("content-length")) {
+      if (!names.has("transfer-encoding")) {
+        chunked = true;
+        raw.putheader(this.#handle, "Transfer-Encoding", ["chunked"]);
+      } else {
+        chunked = encodeChunked;
+      }
+    }
+    for (let i = 0; flat && i < flat.length; i += 2) raw.putheader(this.#handle, flat[i], [flat[i + 1]]);
+    return chunked;
+  }
+
+  // request + getresponse + readAll, for Client: one pool operation for a
+  // whole body, the three calls for a body that comes in pieces. Resolves
+  // to {status, reason, version, willClose, headers, rawHeaders, trailers, body}.
+  async _exchange(method, url, body, headers, signal) {
+    const whole = wholeBody(body);
+    if (whole === undefined) {
+      await this.request(method, url, body, headers, { signal });
+      const res = await this.getresponse({ signal });
+      const data = await res.readAll({ signal });
+      return exchangeResult([res.status, res.reason, res.version, res.willClose, res.rawHeaders, data, res.rawTrailers]);
+    }
+    return onLane(this.#lane, async () =>
+      exchangeResult(await raw.exchange(this.#handle, method, url, whole, flattenHeaders(headers), 0, true)), signal);
+  }
+
+  /** Reads the status line and headers of the response. */
+  getresponse({ signal } = {}) {
+    return onLane(this.#lane, async () => new HTTPResponse(await raw.getresponse(this.#handle, true), this.#lane, this), signal);
+  }
+  getresponseSync() {
+    return onLaneSync(this.#lane, () => new HTTPResponse(raw.getresponse(this.#handle, false), this.#lane, this));
+  }
+}
+
+class HTTPSConnection extends HTTPConnection {
+  static defaultPort = HTTPS_PORT;
+  /** options: those of HTTPConnection plus context (createDefaultContext()),
+   * checkHostname, and ca/cafile/capath/cert/key/rejectUnauthorized/minVersion
+   * for a context made here. */
+  constructor(host, port, options = {}) {
+    super(host, port, options);
+  }
+  _tls(options) {
+    let { context } = options;
+    const own = ["ca", "cafile", "capath", "cert", "key", "rejectUnauthorized", "minVersion", "checkHostname"].some((k) => options[k] !== undefined);
+    if (context === undefined || context === null) {
+      if (!own) return null; // the library's default context
+      context = createDefaultContext(options);
+    } else if (!(context instanceof TLSContext)) {
+      throw new TypeError("context must come from httpc.createDefaultContext()");
+    } else if (options.checkHostname !== undefined) {
+      context.checkHostname = options.checkHostname;
+    }
+    return TLSContext.handleOf(context);
+  }
+}
+
+// ---------------------------------------------------------------- responses
+
+class HTTPResponse {
+  #handle;
+  #lane;
+  #conn; // kept alive while the body may still be read from it
+  #rawHeaders = null;
+  #headers = null;
+  #done = false;
+
+  constructor(head, lane, conn) {
+    const [handle, status, reason, version, willClose, chunked] = head;
+    this.#handle = handle;
+    this.#lane = lane;
+    this.#conn = conn;
+    this.status = status;
+    this.reason = reason;
+    this.version = version;
+    this.willClose = willClose;
+    this.chunked = chunked;
+  }
+
+  /** Body bytes still expected by Content-Length, or null when unknown. */
+  get length() {
+    const n = raw.httpc_response_length(this.#handle);
+    return n < 0 ? null : n;
+  }
+  /** [name, value, name, value, ...] as received (Node's rawHeaders). */
+  get rawHeaders() {
+    if (this.#rawHeaders === null) this.#rawHeaders = raw.responseHeaders(this.#handle, false);
+    return this.#rawHeaders;
+  }
+  /** Lower-case names; repeated values joined as Node's http joins them. */
+  get headers() {
+    if (this.#headers === null) this.#headers = headersObject(this.rawHeaders);
+    return this.#headers;
+  }
+  /** All values of a header joined with ", " (http.client's getheader). */
+  getHeader(name, defaultValue = null) {
+    const want = String(name).toLowerCase();
+    const flat = this.rawHeaders;
+    const values = [];
+    for (let i = 0; i < flat.length; i += 2) if (flat[i].toLowerCase() === want) values.push(flat[i + 1]);
+    return values.length ? values.join(", ") : defaultValue;
+  }
+  /** The trailer fields of a chunked body, once it has been read. */
+  get trailers() { return headersObject(raw.responseHeaders(this.#handle, true)); }
+  get rawTrailers() { return raw.responseHeaders(this.#handle, true); }
+  get closed() { return this.#done; }
+  fileno() { return raw.httpc_response_fileno(this.#handle); }
+
+  close() {
+    if (this.#done) return;
+    this.#done = true;
+    this.#conn = null;
+    this.#lane.whenIdle(() => raw.httpc_response_close(this.#handle));
+  }
+
+  #after(data, asked) {
+    if ((data.length === 0 && asked !== 0) || raw.httpc_response_isclosed(this.#handle)) this.close();
+    return data;
+  }
+
+  /** Up to n bytes (n undefined: the whole rest of the body). */
+  read(n, { signal } = {}) {
+    if (n === undefined || n === null || n < 0) return this.readAll({ signal });
+    if (this.#done) return Promise.resolve(Buffer.alloc(0));
+    return onLane(this.#lane, async () => this.#after(await raw.read(this.#handle, n, 0, true), n), signal);
+  }
+  readSync(n) {
+    if (n === undefined || n === null || n < 0) return this.readAllSync();
+    if (this.#done) return Buffer.alloc(0);
+    return onLaneSync(this.#lane, () => this.#after(raw.read(this.#handle, n, 0, false), n));
+  }
+  /** Reads into `buffer` (a Uint8Array), filling it unless the body ends,
+   * as http.client's readinto; resolves to the count (0 at the end). */
+  readInto(buffer, { signal } = {}) {
+    if (!ArrayBuffer.isView(buffer)) return Promise.reject(new TypeError("readInto takes a Buffer or a Uint8Array"));
+    if (this.#done) return Promise.resolve(0);
+    return onLane(this.#lane, async () => this.#afterCount(await raw.read(this.#handle, 0, 0, true, buffer), buffer.byteLength), signal);
+  }
+  readIntoSync(buffer) {
+    if (!ArrayBuffer.isView(buffer)) throw new TypeError("readIntoSync takes a Buffer or a Uint8Array");
+    if (this.#done) return 0;
+    return onLaneSync(this.#lane, () => this.#afterCount(raw.read(this.#handle, 0, 0, false, buffer), buffer.byteLength));
+  }
+  #afterCount(n, asked) {
+    if ((n === 0 && asked !== 0) || raw.httpc_response_isclosed(this.#handle)) this.close();
+    return n;
+  }
+  /** One line of the body, "\n" included. */
+  readlineSync(limit = CHUNK_SIZE) {
+    if (this.#done) return Buffer.alloc(0);
+    return onLaneSync(this.#lane, () => this.#after(raw.read(this.#handle, limit, READ_LINE, false), limit));
+  }
+  readAll({ signal } = {}) {
+    if (this.#done) return Promise.resolve(Buffer.alloc(0));
+    return onLane(this.#lane, async () => {
+      try {
+        return await raw.readAll(this.#handle, true);
+      } finally {
+        this.close();
+      }
+    }, signal);
+  }
+  readAllSync() {
+    if (this.#done) return Buffer.alloc(0);
+    return onLaneSync(this.#lane, () => {
+      try {
+        return raw.readAll(this.#handle, false);
+      } finally {
+        this.close();
+      }
+    });
+  }
+  /** The body as Buffers, each what one receive gave (up to 64 KiB). */
+  async *[Symbol.asyncIterator]() {
+    while (!this.#done) {
+      const chunk = await onLane(this.#lane, async () => this.#after(await raw.read(this.#handle, CHUNK_SIZE, READ_ANY, true), CHUNK_SIZE));
+      if (chunk.length) yield chunk;
+    }
+  }
+  /** The body as a stream.Readable. */
+  stream() {
+    return Readable.from(this, { objectMode: false });
+  }
+}
+
+// ---------------------------------------------------------------- Client
+
+function exchangeResult([status, reason, version, willClose, rawHeaders, body, rawTrailers]) {
+  return { status, reason, version, willClose, headers: headersObject(rawHeaders), rawHeaders, trailers: headersObject(rawTrailers), body };
+}
+
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
+// Errors of a kept-alive connection the server had closed meanwhile.
+const STALE = ["RemoteDisconnected", "ConnectionResetError", "BrokenPipeError"];
+
+/** Requests to one origin over kept-alive connections, like undici.Client:
+ * `await client.request({path, method, headers, body, signal})` resolves to
+ * {status, reason, headers, rawHeaders, trailers, body: Buffer}. A request
+ * with a whole body is one pool operation (request, response and body). */
+class Client {
+  #Connection;
+  #host;
+  #port;
+  #options;
+  #idle = [];
+  #maxIdle;
+  #keepAliveTimeout;
+  #closed = false;
+
+  /** options: those of HTTP(S)Connection, plus maxIdle (connections kept,
+   * default 8) and keepAliveTimeout (ms an idle connection is kept, 4000). */
+  constructor(origin, options = {}) {
+    const url = origin instanceof URL ? origin : new URL(String(origin));
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new errors.InvalidURL(`unsupported URL scheme ${JSON.stringify(url.protocol)}`);
+    const { maxIdle = 8, keepAliveTimeout = 4000, ...connectionOptions } = options;
+    this.#Connection = url.protocol === "https:" ? HTTPSConnection : HTTPConnection;
+    this.#host = url.hostname;
+    this.#port = Number(url.port) || (url.protocol === "https:" ? HTTPS_PORT : HTTP_PORT);
+    this.#options = connectionOptions;
+    if (url.protocol === "https:" && connectionOptions.context === undefined &&
+        ["ca", "cafile", "capath", "cert", "key", "rejectUnauthorized", "minVersion", "checkHostname"].some((k) => connectionOptions[k] !== undefined)) {
+      this.#options = { ...connectionOptions, context: createDefaultContext(connectionOptions) }; // one context for all
+    }
+    this.#maxIdle = maxIdle;
+    this.#keepAliveTimeout = keepAliveTimeout;
+  }
+
+  #take() {
+    const entry = this.#idle.pop();
+    if (!entry) return null;
+    clearTimeout(entry.timer);
+    return entry.conn;
+  }
+
+  #keep(conn) {
+    if (this.#closed || this.#idle.length >= this.#maxIdle) {
+      conn.close();
+      return;
+    }
+    const entry = { conn, timer: null };
+    entry.timer = setTimeout(() => {
+      const i = this.#idle.indexOf(entry);
+      if (i >= 0) this.#idle.splice(i, 1);
+      conn.close();
+    }, this.#keepAliveTimeout);
+    entry.timer.unref();
+    this.#idle.push(entry);
+  }
+
+  async request({ path = "/", method = "GET", headers, body, signal } = {}) {
+    if (this.#closed) throw new errors.StateError("the client is closed");
+    let conn = this.#take();
+    const reused = conn !== null;
+    if (!conn) conn = new this.#Connection(this.#host, this.#port, this.#options);
+    let result;
+    try {
+      result = await conn._exchange(method, path, body, headers, signal);
+    } catch (err) {
+      conn.close();
+      const replayable = body === undefined || body === null || typeof body === "string" || isBytes(body);
+      if (reused && replayable && IDEMPOTENT.has(method.toUpperCase()) && STALE.includes(err.name)) {
+        return this.request({ path, method, headers, body, signal });
+      }
+      throw err;
+    }
+    if (result.willClose) conn.close();
+    else this.#keep(conn);
+    const { willClose, version, ...response } = result;
+    return response;
+  }
+
+  /** Closes the idle connections; the client takes no more requests. */
+  close() {
+    this.#closed = true;
+    for (const { conn, timer } of this.#idle.splice(0)) {
+      clearTimeout(timer);
+      conn.close();
+    }
+  }
+}
+
+// ---------------------------------------------------------------- one-shot
+
+// One Client per origin for the one-shot calls that give no options of
+// their own (like undici's global dispatcher).
+const sharedClients = new Map();
+const REQUEST_KEYS = new Set(["method", "headers", "body", "signal"]);
+
+/** One request, like undici.request: resolves to {status, reason, headers,
+ * rawHeaders, trailers, body: Buffer}. options: method, headers, body,
+ * signal, and those of Client (timeout in ms, TLS options); without the
+ * latter, connections are kept alive and shared per origin. */
+async function request(url, options = {}) {
+  const target = url instanceof URL ? url : new URL(String(url));
+  const { method = "GET", headers, body, signal, ...clientOptions } = options;
+  if (checkSignal(signal) && signal.aborted) throw new AbortError(undefined, { cause: signal.reason });
+  const path = (target.pathname || "/") + target.search;
+  const shared = Object.keys(options).every((k) => REQUEST_KEYS.has(k));
+  if (!shared) {
+    const client = new Client(target.origin, { ...clientOptions, maxIdle: 0 });
+    try {
+      return await client.request({ path, method, headers, body, signal });
+    } finally {
+      client.close();
+    }
+  }
+  let client = sharedClients.get(target.origin);
+  if (!client) sharedClients.set(target.origin, (client = new Client(target.origin)));
+  return client.request({ path, method, headers, body, signal });
+}
+
+// ---------------------------------------------------------------- tables
+
+const responses = {};
+const status = {};
+for (let i = 0; i < raw.httpc_status_count(); i++) {
+  const code = raw.httpc_status_at(i);
+  responses[code] = raw.httpc_status_phrase(code);
+  status[raw.httpc_status_name(code)] = code;
+}
+Object.freeze(responses);
+Object.freeze(status);
+
+module.exports = {
+  HTTPConnection,
+  HTTPSConnection,
+  HTTPResponse,
+  Client,
+  TLSContext,
+  AbortError,
+  createDefaultContext,
+  request,
+  responses,
+  status,
+  HTTP_PORT,
+  HTTPS_PORT,
+  version: raw.httpc_version_string(),
+  ...errors,
+};

@@ -1,0 +1,66 @@
+"use strict";
+// build/node is a complete npm package: it installs into a new project
+// (from the folder and from `npm pack`'s tarball) and require('httpc')
+// works there; index.d.ts type-checks a program using the whole API.
+const assert = require("node:assert/strict");
+const { execFileSync } = require("node:child_process");
+const fs = require("node:fs");
+const os = require("node:os");
+const path = require("node:path");
+const { describe, it, before, after } = require("node:test");
+const { ROOT, PACKAGE } = require("./support/helpers");
+
+const DEV = path.join(ROOT, "bindings", "node", "dev", "node_modules");
+const npm = (args, cwd) => execFileSync("npm", [...args, "--offline", "--no-audit", "--no-fund"], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+
+describe("the npm package", () => {
+  let dir;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "httpc-node-pkg-"));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("has the fields npm and TypeScript look at", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(PACKAGE, "package.json"), "utf8"));
+    assert.equal(pkg.name, "httpc");
+    assert.equal(pkg.main, "index.js");
+    assert.equal(pkg.types, "index.d.ts");
+    assert.ok(pkg.engines.node);
+    for (const file of [pkg.main, pkg.types, "httpc_raw.node"]) assert.ok(fs.existsSync(path.join(PACKAGE, file)), file);
+  });
+
+  it("installs from the folder and from the packed tarball into a new project", () => {
+    for (const how of ["folder", "tarball"]) {
+      const project = path.join(dir, how);
+      fs.mkdirSync(project);
+      npm(["init", "-y"], project);
+      let source = PACKAGE;
+      if (how === "tarball") {
+        const name = npm(["pack", PACKAGE, "--pack-destination", dir], project).trim().split("\n").pop();
+        source = path.join(dir, name);
+      }
+      npm(["install", source], project);
+      const out = execFileSync(process.execPath, ["-e", "const h = require('httpc'); console.log(h.version, typeof h.HTTPConnection, h.responses[200])"], {
+        cwd: project, encoding: "utf8",
+      });
+      assert.match(out, /^\d+\.\d+\.\d+ function OK\n$/, how);
+    }
+  });
+
+  it("type-checks a program using the whole API with tsc --strict", () => {
+    const tsc = path.join(DEV, "typescript", "bin", "tsc");
+    assert.ok(fs.existsSync(tsc), "typescript is installed by tools/run deps in bindings/node/dev");
+    const project = path.join(dir, "ts");
+    fs.mkdirSync(path.join(project, "node_modules", "@types"), { recursive: true });
+    fs.symlinkSync(PACKAGE, path.join(project, "node_modules", "httpc"));
+    fs.symlinkSync(path.join(DEV, "@types", "node"), path.join(project, "node_modules", "@types", "node"));
+    fs.symlinkSync(path.join(DEV, "undici-types"), path.join(project, "node_modules", "undici-types"));
+    fs.copyFileSync(path.join(__dirname, "types", "uses_whole_api.ts"), path.join(project, "uses_whole_api.ts"));
+    execFileSync(process.execPath, [tsc, "--noEmit", "--strict", "--target", "es2022", "--module", "commonjs", "--types", "node", "uses_whole_api.ts"], {
+      cwd: project, encoding: "utf8",
+    });
+    // And it catches a misuse.
+    fs.writeFileSync(path.join(project, "misuse.ts"), 'import * as httpc from "httpc";\nconst n: number = new httpc.HTTPConnection("h").host;\nexport { n };\n');
+    assert.throws(() => execFileSync(process.execPath, [tsc, "--noEmit", "--strict", "--types", "node", "misuse.ts"], { cwd: project, stdio: "pipe" }));
+  });
+});
