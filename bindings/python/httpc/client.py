@@ -78,6 +78,7 @@ class _NoConnection:
 
     _busy = 0
     _close_pending = False
+    _closes = 0
 
     @staticmethod
     def _call(fn, *args):
@@ -223,9 +224,19 @@ class HTTPResponse(io.BufferedIOBase):
                     conn._closed_meanwhile()
         length = _response_length(r)
         if 0 < length <= _DIRECT_READ_MAX:
-            # Known length: received straight into the bytes returned.
-            data = self._conn._call(_read, r, length, 0)
+            # Known length: received straight into the bytes returned. A
+            # close() of the connection from another thread that lands
+            # before this read closes the response, and http.client's read
+            # then returns b"": count closes so a short read it caused is
+            # told apart from a body cut short by the server.
+            conn = self._conn
+            closes = conn._closes
+            if _response_isclosed(r):
+                return b""
+            data = conn._call(_read, r, length, 0)
             if len(data) < length:
+                if conn._closes != closes:
+                    return data
                 _response_close(r)
                 raise IncompleteRead(data, length - len(data))
             return data
@@ -408,6 +419,7 @@ class HTTPConnection:
     # keeps the GIL (typemaps.i), so _busy is all there is to check.
     _busy = 0
     _close_pending = False
+    _closes = 0  # direct closes so far (read tells a close from a cut body)
 
     def _call(self, fn, *args):
         self._busy += 1
@@ -431,6 +443,7 @@ class HTTPConnection:
             self._close_pending = True
             _raw.httpc_conn_interrupt(c)
         else:
+            self._closes += 1
             _raw.httpc_conn_close(c)
 
     @property
