@@ -73,6 +73,7 @@ HTTPC_EXTERN(const char *) httpc_version_string(void);
     X(-205, TUNNEL_FAILED, "TunnelFailed", OS, NONE, "tunnel connection failed")                   \
     X(-206, BROKEN_PIPE, "BrokenPipeError", OS, NONE, "broken pipe")                               \
     X(-207, CANCELLED, "ConnectionAbortedError", OS, NONE, "operation cancelled")                  \
+    X(-208, WOULD_BLOCK, "BlockingIOError", OS, NONE, "operation would block")                     \
     X(-300, TLS, "SSLError", OS, NONE, "TLS error")                                                \
     X(-301, TLS_CERT_VERIFY, "SSLCertVerificationError", TLS, NONE, "certificate verify failed")   \
     X(-100, HTTP, "HTTPException", NONE, NONE, "HTTP protocol error")                              \
@@ -102,6 +103,8 @@ HTTPC_EXTERN(const char *) httpc_version_string(void);
     X(-116, INVALID_CHUNK, "InvalidChunk", HTTP, NONE, "malformed chunked encoding")               \
     X(-117, TOO_MANY_INTERIM, "TooManyInterimResponses", HTTP, NONE,                               \
       "too many interim (1xx) responses")                                                          \
+    X(-118, RESPONSE_TOO_LARGE, "ResponseTooLarge", HTTP, NONE,                                    \
+      "response body exceeds the maximum size")                                                    \
     X(-400, INVALID_ARGUMENT, "ValueError", NONE, NONE, "invalid argument")                        \
     X(-401, NOMEM, "MemoryError", NONE, NONE, "out of memory")                                     \
     X(-402, STATE, "RuntimeError", NONE, NONE, "operation not allowed in this state")
@@ -376,11 +379,14 @@ typedef struct httpc_header {
 
 /** Reads up to `cap` bytes of a body into buf. Returns the count, 0 at the
  * end, or a negative value to abort (the request fails with that code if it
- * is an httpc error, else OS). */
+ * is an httpc error, else OS). In non-blocking mode it may return
+ * HTTPC_E_WOULD_BLOCK: nothing yet; the send returns WOULD_BLOCK with no
+ * descriptor to watch, and calling it again asks the reader again. */
 typedef int64_t (*httpc_read_fn)(void *userdata, void *buf, size_t cap);
 /** Produces the next chunk of a chunked body: sets *data and *len (borrowed until
  * the next call) and returns 1, returns 0 at the end, negative to abort. A
- * zero-length chunk is skipped (it would end the body). */
+ * zero-length chunk is skipped (it would end the body). In non-blocking mode
+ * HTTPC_E_WOULD_BLOCK means "nothing yet", as for httpc_read_fn. */
 typedef int (*httpc_chunk_fn)(void *userdata, const void **data, size_t *len);
 
 typedef enum httpc_body_kind {
@@ -388,7 +394,11 @@ typedef enum httpc_body_kind {
     HTTPC_BODY_BYTES,    /**< data/len (len 0 is an empty body, b"") */
     HTTPC_BODY_FD,       /**< read fd to EOF in blocksize pieces; length unknown */
     HTTPC_BODY_READER,   /**< read_fn until it returns 0; length unknown */
-    HTTPC_BODY_CHUNKS    /**< chunk_fn until it returns 0; an iterable */
+    HTTPC_BODY_CHUNKS,   /**< chunk_fn until it returns 0; an iterable */
+    /** The caller pushes the pieces after the head is sent, with
+     * httpc_conn_body_write, and ends with httpc_conn_body_end. Framed as
+     * READER is (chunked unless the caller set Content-Length). */
+    HTTPC_BODY_PUSH
 } httpc_body_kind;
 
 /** A request body. Bodies of unknown length (FD, READER, CHUNKS) are sent
@@ -558,6 +568,102 @@ HTTPC_EXTERN(int) httpc_response_isclosed(const httpc_response *resp);
 /** Closes the response (a keep-alive connection whose body was not read to
  * the end is closed too, as http.client does). */
 HTTPC_EXTERN(void) httpc_response_close(httpc_response *resp);
+
+/* ------------------------------------------------------------------------ */
+/* Pushed request bodies (HTTPC_BODY_PUSH)                                   */
+/* ------------------------------------------------------------------------ */
+
+/** Sends one piece of a pushed body, framed as the request decided (a chunk
+ * when the body is chunked; a zero-length piece is skipped). Errors:
+ * CANNOT_SEND_REQUEST (no pushed body is open), the send errors,
+ * WOULD_BLOCK. */
+HTTPC_EXTERN(int) httpc_conn_body_write(httpc_conn *conn, const void *data, size_t len);
+/** Ends a pushed body (the last chunk "0\r\n\r\n" when chunked). Errors: as
+ * httpc_conn_body_write. */
+HTTPC_EXTERN(int) httpc_conn_body_end(httpc_conn *conn);
+
+/* ------------------------------------------------------------------------ */
+/* Non-blocking mode: httpc under the caller's event loop                    */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * In non-blocking mode no call waits. An operation that cannot go on returns
+ * HTTPC_E_WOULD_BLOCK (errno EAGAIN; Python's BlockingIOError) and keeps its
+ * progress in the connection or response; httpc_conn_wait (or
+ * httpc_response_wait for a response's reads) says what it waits for. The
+ * caller waits however its loop waits and calls the same function again
+ * with the same arguments: bytes already sent are not sent again, bytes
+ * already copied into the caller's buffer stay there and are counted in the
+ * final *out_n. When the operation's deadline (timeout, total_timeout,
+ * connect_timeout) has passed, the next call returns TIMEOUT and closes, as
+ * a blocking call would. httpc_conn_interrupt wakes the loop (it shuts the
+ * watched socket down) and the next call returns CANCELLED. Every
+ * operation uses the bytes already buffered (the input buffer, TLS records
+ * already decrypted) before it says it would block.
+ *
+ *     httpc_conn_set_nonblocking(conn, 1);
+ *     while ((rc = httpc_conn_request(conn, "GET", "/", NULL, NULL, 0, 0)) ==
+ *            HTTPC_E_WOULD_BLOCK) {
+ *         httpc_wait w;
+ *         httpc_conn_wait(conn, &w);
+ *         struct pollfd p = {w.fd, (w.events & HTTPC_WAIT_READ ? POLLIN : 0) |
+ *                                  (w.events & HTTPC_WAIT_WRITE ? POLLOUT : 0)};
+ *         poll(&p, w.fd >= 0, (int)w.timeout_ms);
+ *     }
+ *
+ * Name resolution: a host that is an IP literal needs none; any other name is
+ * resolved by getaddrinfo on a short-lived helper thread, which wakes the
+ * loop through a descriptor (w.fd, HTTPC_WAIT_READ) announced like a socket.
+ */
+
+/** Switches the connection, and the responses it gives from now on, to
+ * non-blocking mode (1) or back to blocking (0). Errors: INVALID_ARGUMENT. */
+HTTPC_EXTERN(int) httpc_conn_set_nonblocking(httpc_conn *conn, int enabled);
+HTTPC_EXTERN(int) httpc_conn_nonblocking(const httpc_conn *conn);
+
+#define HTTPC_WAIT_READ 0x1
+#define HTTPC_WAIT_WRITE 0x2
+
+/** What an operation that returned WOULD_BLOCK waits for. */
+typedef struct httpc_wait {
+    /** The descriptor to watch, or -1: nothing to watch (a body source said
+     * "not yet"); call again when it has more. */
+    int fd;
+    /** HTTPC_WAIT_READ and/or HTTPC_WAIT_WRITE (a TLS read may need to write). */
+    int events;
+    /** Milliseconds left before the operation's deadline, -1 for none, 0 when
+     * it has passed (the next call returns TIMEOUT). */
+    int64_t timeout_ms;
+} httpc_wait;
+
+/** Fills *out for the connection's pending operation (connect, request,
+ * send, getresponse). Returns HTTPC_OK, or INVALID_ARGUMENT; with nothing
+ * pending, out->fd is -1 and out->events 0. */
+HTTPC_EXTERN(int) httpc_conn_wait(const httpc_conn *conn, httpc_wait *out);
+/** The same for a response's pending read. */
+HTTPC_EXTERN(int) httpc_response_wait(const httpc_response *resp, httpc_wait *out);
+
+#define HTTPC_SOCKET_OPENED 1
+#define HTTPC_SOCKET_CLOSING 2
+/** Told of every descriptor the engine may ask the caller to watch: OPENED
+ * when it is made (a socket, each address tried in turn, the resolver's
+ * wake-up descriptor), CLOSING just before close(2), so that a loop stops
+ * watching a number before it can be reused. Called on the thread making the
+ * httpc call. */
+typedef void (*httpc_socket_fn)(void *userdata, int fd, int event);
+/** Sets (or with fn NULL removes) the descriptor callback. It applies to the
+ * descriptors opened from now on, and stays with them: a response that
+ * outlives its connection still announces its socket's closing, so userdata
+ * must live until every response of the connection is freed. */
+HTTPC_EXTERN(int)
+httpc_conn_set_socket_callback(httpc_conn *conn, httpc_socket_fn fn, void *userdata);
+
+/** The most response body bytes any one response may deliver (Content-Length
+ * or bytes received), a bound for callers who read whole bodies (undici's
+ * maxResponseSize). Beyond it a read fails with RESPONSE_TOO_LARGE and the
+ * connection is closed (the next request reconnects). 0 or negative: no
+ * limit, the default, as in http.client. */
+HTTPC_EXTERN(int) httpc_conn_set_max_response_size(httpc_conn *conn, int64_t max_bytes);
 
 /* ------------------------------------------------------------------------ */
 /* Header messages (http.client.HTTPMessage)                                 */
