@@ -1,6 +1,6 @@
 /* The wolfSSL transport: TLS over a non-blocking socket; WANT_READ and
- * WANT_WRITE become WOULD_BLOCK, and the caller waits. Our own I/O callbacks keep the socket's errno (so a reset
- * is CONNECTION_RESET, not a bare TLS error) and send with MSG_NOSIGNAL. */
+ * WANT_WRITE become WOULD_BLOCK, and the caller waits. Our own I/O callbacks keep the socket's
+ * errno (so a reset is CONNECTION_RESET, not a bare TLS error) and send with MSG_NOSIGNAL. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
@@ -130,7 +130,7 @@ typedef struct tls_transport {
     bool broken;            /* a fatal error: no close_notify on destroy */
     bool handshake_done;
     bool send_would_block; /* the last socket send found the buffer full */
-    int os_errno; /* errno of the last failed socket call */
+    int os_errno;          /* errno of the last failed socket call */
     /* Small pieces coalesced into one record. Kept here, not on the stack:
      * a write that would block must offer wolfSSL the same bytes again. */
     char *joined;

@@ -56,7 +56,7 @@ set(HTTPC_FUZZ_SECONDS 30 CACHE STRING "Seconds per fuzz target in ctest")
 add_test(NAME reliability.fuzz_build COMMAND ${HTTPC_TOOLS}/fuzz.sh ${HTTPC_REL_BUILD} --build-only)
 set_tests_properties(reliability.fuzz_build PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77
   FIXTURES_SETUP httpc_fuzz)
-foreach(target head chunked validate url conn)
+foreach(target head chunked validate url conn conn_nb)
   add_test(NAME reliability.fuzz_${target}
     COMMAND ${HTTPC_TOOLS}/fuzz.sh ${HTTPC_REL_BUILD} ${HTTPC_FUZZ_SECONDS} ${target})
   set_tests_properties(reliability.fuzz_${target} PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77
