@@ -100,7 +100,7 @@ HTTPC_EXTERN(const char *) httpc_version_string(void);
     X(-114, TOO_MANY_HEADERS, "TooManyHeaders", HTTP, NONE, "got more than 100 headers")           \
     X(-115, INVALID_CONTENT_LENGTH, "InvalidContentLength", HTTP, NONE,                            \
       "invalid or conflicting Content-Length")                                                     \
-    X(-116, INVALID_CHUNK, "InvalidChunk", HTTP, NONE, "malformed chunked encoding")               \
+    X(-116, INVALID_CHUNK, "InvalidChunk", HTTP, INCOMPLETE_READ, "malformed chunked encoding")    \
     X(-117, TOO_MANY_INTERIM, "TooManyInterimResponses", HTTP, NONE,                               \
       "too many interim (1xx) responses")                                                          \
     X(-118, RESPONSE_TOO_LARGE, "ResponseTooLarge", HTTP, NONE,                                    \

@@ -48,6 +48,8 @@ static const struct {
     {-110, "ResponseNotReady", -107, 0, "response not ready"},
     {-112, "RemoteDisconnected", -111, -203, "Remote end closed connection without response"},
     {-114, "TooManyHeaders", -100, 0, "got more than 100 headers"},
+    /* http.client raises IncompleteRead for a malformed chunk size. */
+    {-116, "InvalidChunk", -100, -106, "malformed chunked encoding"},
     {-400, "ValueError", 0, 0, "invalid argument"},
 };
 
@@ -68,6 +70,28 @@ Test(errors, rows_written_out_by_hand)
     cr_assert_eq(HTTPC_E_REMOTE_DISCONNECTED, -112);
     cr_assert(httpc_error_is(-112, -203) && httpc_error_is(-112, -200) &&
               httpc_error_is(-112, -100) && !httpc_error_is(-112, -106));
+    cr_assert(httpc_error_is(-116, -106) && httpc_error_is(-116, -100) &&
+              !httpc_error_is(-106, -116));
+}
+
+/* errors.c builds each code's ancestor mask in one pass over the table, so a
+ * parent must come in an earlier row than its children. */
+Test(errors, parents_come_before_their_children)
+{
+    for (size_t i = 0; i < httpc_error_count(); i++) {
+        int code = httpc_error_at(i);
+        for (int which = 0; which < 2; which++) {
+            int parent = httpc_error_parent(code, which);
+            if (parent == HTTPC_OK)
+                continue;
+            size_t row = 0;
+            while (row < httpc_error_count() && httpc_error_at(row) != parent)
+                row++;
+            cr_assert_lt(row, i, "%s: parent %s must come in an earlier row",
+                         httpc_error_name(code), httpc_error_name(parent));
+            cr_assert(httpc_error_is(code, parent));
+        }
+    }
 }
 
 Test(errors, codes_are_unique_and_in_family_ranges)
@@ -97,6 +121,7 @@ static int expected_is(int code, int ancestor)
     case HTTPC_E_TUNNEL_FAILED:
     case HTTPC_E_BROKEN_PIPE:
     case HTTPC_E_CANCELLED:
+    case HTTPC_E_WOULD_BLOCK:
     case HTTPC_E_TLS:
         return ancestor == HTTPC_E_OS;
     case HTTPC_E_TLS_CERT_VERIFY:
@@ -108,6 +133,8 @@ static int expected_is(int code, int ancestor)
     case HTTPC_E_REMOTE_DISCONNECTED:
         return ancestor == HTTPC_E_BAD_STATUS_LINE || ancestor == HTTPC_E_HTTP ||
                ancestor == HTTPC_E_CONNECTION_RESET || ancestor == HTTPC_E_OS;
+    case HTTPC_E_INVALID_CHUNK: /* http.client raises IncompleteRead for it */
+        return ancestor == HTTPC_E_INCOMPLETE_READ || ancestor == HTTPC_E_HTTP;
     case HTTPC_E_OS:
     case HTTPC_E_HTTP:
     case HTTPC_E_INVALID_ARGUMENT:

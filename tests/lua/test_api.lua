@@ -126,6 +126,18 @@ T.test("IncompleteRead carries the partial body and the bytes expected", functio
   conn:close()
 end)
 
+T.test("InvalidChunk is an IncompleteRead, with the partial body", function()
+  local port = T.serve_vector(V .. "036-chunked-size-garbage.vec")
+  local conn, r = get(port)
+  local err = T.raises("InvalidChunk", r.read, r, "a")
+  T.ok(err:is_a("IncompleteRead"), "is_a IncompleteRead (http.client raises IncompleteRead)")
+  T.ok(err:is_a("HTTPException"), "an HTTPException")
+  T.eq(err.partial, "ok", "partial: the chunks read before the bad size line")
+  T.eq(err.expected, nil, "expected: unknown for a chunked body")
+  T.ok(err.message:find("chunk size", 1, true), "the message says why")
+  conn:close()
+end)
+
 T.test("BadStatusLine carries the line", function()
   local port = T.serve_vector(V .. "048-garbage-status-line.vec")
   local conn = httpc.HTTPConnection("127.0.0.1", port, {timeout = 10})

@@ -121,6 +121,28 @@ describe("errors from the network", () => {
     }
   });
 
+  it("gives InvalidChunk, an IncompleteRead with the partial body, for a bad chunk size", async () => {
+    const server = await replyServer({
+      reply: Buffer.from("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\nzz\r\nhello\r\n0\r\n\r\n"),
+    });
+    try {
+      const conn = new httpc.HTTPConnection("127.0.0.1", server.port);
+      await conn.request("GET", "/");
+      const res = await conn.getresponse();
+      await assert.rejects(res.readAll(), (err) => {
+        assert.ok(err instanceof httpc.InvalidChunk);
+        assert.ok(err instanceof httpc.IncompleteRead, "http.client raises IncompleteRead here");
+        assert.ok(Object.getPrototypeOf(httpc.InvalidChunk) === httpc.IncompleteRead, "extends IncompleteRead");
+        assert.deepEqual(err.partial, Buffer.from("ok"));
+        assert.equal(err.expected, null);
+        assert.match(err.message, /chunk size/);
+        return true;
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
   it("gives RemoteDisconnected (ECONNRESET) when the server closes without answering", async () => {
     const server = await replyServer({ reply: Buffer.alloc(0) });
     try {

@@ -83,9 +83,13 @@ def _build_table():
         name = _raw.httpc_error_name(code)
         cls = _class_for_name(name)
         if cls is None:
-            # A code newer than this file: derive a class from its first parent.
-            parent = table.get(_raw.httpc_error_parent(code, 0), HTTPException)
-            cls = type(name, (parent,), {"__module__": __name__})
+            # A code newer than this file: a class derived from its parents
+            # (a parent that is already the other's ancestor is left out).
+            parents = [table[p] for p in (_raw.httpc_error_parent(code, 0),
+                                          _raw.httpc_error_parent(code, 1)) if p in table]
+            bases = tuple(b for b in parents
+                          if not any(o is not b and issubclass(o, b) for o in parents))
+            cls = type(name, bases or (HTTPException,), {"__module__": __name__})
             globals()[name] = cls
         table[code] = cls
     return table
