@@ -75,6 +75,10 @@ describe("errors from the network", () => {
       assert.equal(err.message, syncError.message);
       assert.equal(err.errno, 111);
       assert.equal(err.httpcCode, raw.HTTPC_E_CONNECTION_REFUSED);
+      // "[Errno 111] Connection refused": the number once, in message and String(err).
+      assert.equal(err.message.split("[Errno").length - 1, 1, err.message);
+      assert.equal(String(err).split("[Errno").length - 1, 1, String(err));
+      assert.equal(String(err), `ConnectionRefusedError: ${err.message}`);
       return true;
     });
   });
