@@ -1,4 +1,4 @@
-# HTTPS / tunnel tests against real servers (issue 4). Included from
+# HTTPS / tunnel tests against real servers. Included from
 # tests/CMakeLists.txt. Registered whether or not nginx and tinyproxy are
 # installed: with-servers.sh then skips (77), or fails under
 # HTTPC_REQUIRE_ALL=1.
@@ -15,7 +15,7 @@ add_test(NAME c.test_tls_servers
 set_tests_properties(c.test_tls_servers PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77
   FAIL_REGULAR_EXPRESSION "${HTTPC_CRITERION_FAIL}")
 
-# The cipher order by CPU and the forced fallback without AES-NI (issue 12).
+# The cipher order by CPU and the forced fallback without AES-NI (README: TLS).
 add_test(NAME c.test_tls_cpu_servers
   COMMAND ${HTTPC_WITH_SERVERS} --https -- ${HTTPC_NO_DNS} $<TARGET_FILE:test_tls_cpu> --jobs 2)
 set_tests_properties(c.test_tls_cpu_servers PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77

@@ -6,7 +6,7 @@
  * Exit status: 0 when the exchange completed (whatever the HTTP status),
  * 1 for a usage error, 2 for a failure. A failure prints exactly one line on
  * stderr: "httpc: <ErrorName>: <message>", ErrorName being the class name of
- * the library's error code (ERRORS.md).
+ * the library's error code (docs/errors.md).
  */
 #define _POSIX_C_SOURCE 200809L
 

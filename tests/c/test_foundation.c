@@ -31,7 +31,7 @@ Test(errors, every_code_has_name_and_message)
     cr_assert_not_null(httpc_strerror(12345));
 }
 
-/* A few rows written out by hand from ERRORS.md and http.client, not from
+/* A few rows written out by hand from docs/errors.md and http.client, not from
  * HTTPC_ERROR_MAP: a wrong entry in the map would pass the test above. */
 static const struct {
     int code;
@@ -108,7 +108,7 @@ Test(errors, codes_are_unique_and_in_family_ranges)
     cr_assert_eq(HTTPC_E_INVALID_ARGUMENT, -400);
 }
 
-/* The hierarchy of ERRORS.md, written out by hand: code -> its ancestors. */
+/* The hierarchy of docs/errors.md, written out by hand: code -> its ancestors. */
 static int expected_is(int code, int ancestor)
 {
     if (code == ancestor)
@@ -165,7 +165,8 @@ Test(errors, parents)
     cr_assert_eq(httpc_error_parent(HTTPC_E_HTTP, 0), HTTPC_OK);
 }
 
-/* The seeds' status table (constants and values of the 2.7 / 3.x docs). */
+/* The status table of http.client's documentation (the constants and values of
+ * the 2.7 httplib and 3.x http.client pages). */
 static const struct {
     int code;
     const char *name;
