@@ -696,7 +696,9 @@ static int exchange(const cli_options *o, httpc_conn *conn, const parsed_url *ur
     /* A server that stops reading an upload may have answered already
      * (413, 401, ...): show that answer rather than the broken pipe. When
      * there is none, the broken pipe (or a TLS handshake's reset) is what
-     * ended the exchange, not what getresponse says after it. */
+     * ended the exchange, not what getresponse says after it (Idle,
+     * RemoteDisconnected), unless that is the peer's TLS alert: the cause
+     * of the broken pipe, sent before it. */
     if (rc && !httpc_error_is(rc, HTTPC_E_BROKEN_PIPE) &&
         !httpc_error_is(rc, HTTPC_E_CONNECTION_RESET))
         return library_failure(rc);
@@ -706,7 +708,8 @@ static int exchange(const cli_options *o, httpc_conn *conn, const parsed_url *ur
     httpc_response *resp = NULL;
     int response_rc = httpc_conn_getresponse(conn, &resp);
     if (response_rc)
-        return rc ? report_failure(&send_failure) : library_failure(response_rc);
+        return rc && !httpc_error_is(response_rc, HTTPC_E_TLS) ? report_failure(&send_failure)
+                                                               : library_failure(response_rc);
 
     int is_head = strcasecmp(method, "HEAD") == 0;
     int status = EXIT_DONE;
