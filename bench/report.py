@@ -45,7 +45,7 @@ for s in ran:
 out.append(
     "Warm-up: before its timed requests, every client made the same untimed requests"
     " the same way (on the connection it then timed; a new connection each in the"
-    " newconn modes), C clients included: "
+    " newconn modes; spread over its connections in the concurrent one), C clients included: "
     + "; ".join(f"{count:,} in {', '.join(names)}" for count, names in warmups.items())
     + ". wrk, which cannot keep a connection across runs, ran 1 s untimed first."
     " The allocation and instruction counts below need none (runs of N and 2N).\n")
