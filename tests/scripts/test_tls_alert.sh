@@ -3,8 +3,8 @@
 # one with an alert, then closes: the client must report that alert as a TLS
 # error (SSLError), never the broken pipe or reset its next write meets, nor
 # a RemoteDisconnected. 20 tries per case, TLS 1.2 and TLS 1.3, small and
-# 2 MiB request bodies: the CLI (the C library) and the Python, Lua and Node
-# bindings, as http.client gives SSLError 20 of 20.
+# 2 MiB request bodies: the CLI (the C library) and the Python, Lua (5.4 and
+# LuaJIT) and Node bindings, as http.client gives SSLError 20 of 20.
 #
 # Usage: test_tls_alert.sh SRC_DIR BUILD_DIR
 set -uo pipefail
@@ -18,7 +18,7 @@ PKI=$HTTPC_TEST_DIR/pki
 python3 "$SRC/tests/support/tls_alert_server.py" "$PKI/server.pem" "$PKI/server.key" \
     "$PKI/clientca.pem" "$WORK/ports" 500 &
 server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'kill $server 2>/dev/null; [ -n "${HTTPC_ALERT_KEEP:-}" ] || rm -rf "$WORK"' EXIT
 for _ in $(seq 100); do [ -s "$WORK/ports" ] && break; sleep 0.1; done
 read -r TLS12 TLS13 <"$WORK/ports"
 head -c 2097152 /dev/zero >"$WORK/big"
@@ -71,6 +71,57 @@ for body in (None, open(big, "rb").read()):
         finally:
             conn.close()
 PY
+    for interp in lua5.4 luajit; do
+        dir=$([ $interp = luajit ] && echo luajit || echo lua)
+        LUA_CPATH="$BUILD/$dir/?.so;;" LUA_PATH="$BUILD/$dir/?.lua;$BUILD/$dir/?/init.lua;;" \
+            $interp - "$port" "$HTTPC_TEST_CA" "$TRIES" "$WORK/big" >"$WORK/$interp" 2>&1 <<'LUA'
+local httpc = require("httpc")
+local port, ca, tries, big = tonumber(arg[1]), arg[2], tonumber(arg[3]), arg[4]
+local f = assert(io.open(big, "rb"))
+local bigdata = f:read("a")
+f:close()
+local ctx = httpc.create_default_context{cafile = ca}
+for _, body in ipairs({false, bigdata}) do
+  for _ = 1, tries do
+    local conn = httpc.HTTPSConnection("localhost", port, {context = ctx, timeout = 10})
+    local ok, err = pcall(function()
+      conn:request(body and "POST" or "GET", "/", body or nil)
+      conn:getresponse():read("a")
+    end)
+    print(ok and "no error" or (err.name .. " " .. tostring(err.message)))
+    conn:close()
+  end
+end
+LUA
+        head -n "$TRIES" "$WORK/$interp" >"$WORK/${interp}_small"
+        tail -n +"$((TRIES + 1))" "$WORK/$interp" >"$WORK/${interp}_big"
+        check "$interp, $name, small body" "$WORK/${interp}_small"
+        check "$interp, $name, big body" "$WORK/${interp}_big"
+    done
+    HTTPC_NODE_DIR=$BUILD/node node - "$port" "$HTTPC_TEST_CA" "$TRIES" "$WORK/big" >"$WORK/node" 2>&1 <<'JS'
+const httpc = require(process.env.HTTPC_NODE_DIR);
+const fs = require("fs");
+const [port, ca, tries, big] = process.argv.slice(2);
+const bigdata = fs.readFileSync(big);
+for (const body of [null, bigdata]) {
+  for (let i = 0; i < Number(tries); i++) {
+    const conn = new httpc.HTTPSConnection("localhost", Number(port), { cafile: ca, timeout: 10 });
+    try {
+      conn.requestSync(body ? "POST" : "GET", "/", body);
+      conn.getresponseSync().readAllSync();
+      console.log("no error");
+    } catch (e) {
+      console.log(`${e.name} ${e.message}`);
+    } finally {
+      conn.close();
+    }
+  }
+}
+JS
+    head -n "$TRIES" "$WORK/node" >"$WORK/node_small"
+    tail -n +"$((TRIES + 1))" "$WORK/node" >"$WORK/node_big"
+    check "Node (sync), $name, small body" "$WORK/node_small"
+    check "Node (sync), $name, big body" "$WORK/node_big"
     head -n "$TRIES" "$WORK/py" >"$WORK/py_small"
     tail -n +"$((TRIES + 1))" "$WORK/py" >"$WORK/py_big"
     check "Python, $name, small body" "$WORK/py_small"

@@ -26,6 +26,17 @@ def context(version):
     return ctx
 
 
+def handle(conn, ctx):
+    conn.settimeout(5)
+    try:
+        with ctx.wrap_socket(conn, server_side=True) as tls:
+            tls.recv(65536)  # TLS 1.3 finds the missing certificate here
+    except (ssl.SSLError, OSError):
+        pass
+    finally:
+        conn.close()
+
+
 def serve(listener, ctx):
     listener.settimeout(0.5)
     while time.monotonic() < deadline:
@@ -33,14 +44,8 @@ def serve(listener, ctx):
             conn, _ = listener.accept()
         except socket.timeout:
             continue
-        conn.settimeout(5)
-        try:
-            with ctx.wrap_socket(conn, server_side=True) as tls:
-                tls.recv(65536)  # TLS 1.3 finds the missing certificate here
-        except (ssl.SSLError, OSError):
-            pass
-        finally:
-            conn.close()
+        # One thread per connection: a slow one must not hold up the next.
+        threading.Thread(target=handle, args=(conn, ctx), daemon=True).start()
 
 
 ports = []
