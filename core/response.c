@@ -298,7 +298,7 @@ static int64_t deliver(httpc_response *r, int64_t n)
  * keeps one distance for the whole body, and glibc's malloc places large
  * buffers 16 bytes past a page boundary: the slow case, every byte. There
  * the bytes are received ALIAS_TARGET - distance bytes further on (distance
- * ALIAS_TARGET) and moved back: the memmove costs 0.1-0.2 s of user time per
+ * ALIAS_TARGET) and moved back: the memmove costs 0.15-0.25 s of user time per
  * 1.6 GB, the slow copy cost 0.5 s more of system time. Other distances are
  * received in place (a server writing from its own buffers gives the kernel
  * unrelated offsets: nothing to correct). */
