@@ -1,7 +1,10 @@
 """py_httpclient.py HOST PORT PATH N TLS MODE: N sequential GETs with
 CPython's http.client, each body read into one reused 256 KiB buffer, after
 BENCH_WARMUP untimed ones made the same way (on the same connection).
-py_httpc.py runs the same loop with the httpc package (run(module))."""
+py_httpc.py runs the same loop with the httpc package (run(module)).
+BENCH_PY_READ=read reads each piece with read(256 KiB), a new bytes object
+each time, instead of readinto (the default): the two take different paths
+in both libraries."""
 import os
 import ssl
 import sys
@@ -29,6 +32,7 @@ def run(module):
     total = 0
     connections = 0
     warmup = int(os.environ.get("BENCH_WARMUP", "0"))
+    use_readinto = os.environ.get("BENCH_PY_READ", "readinto") != "read"
     start = time.perf_counter()
     for i in range(warmup + count):
         if i == warmup:  # the timed requests start here
@@ -40,7 +44,7 @@ def run(module):
         response = conn.getresponse()
         if response.status != 200:
             sys.exit(f"status {response.status}")
-        readinto = getattr(response, "readinto", None)
+        readinto = getattr(response, "readinto", None) if use_readinto else None
         while True:
             got = readinto(view) if readinto else len(response.read(BUFFER_SIZE))
             if not got:

@@ -52,6 +52,8 @@ CLIENTS=(
   "http.client|8|python3 $root/bench/py_httpclient.py"
   "node|4|node $root/bench/node_http.js"
   "httpc-py|8|python3 $root/bench/py_httpc.py"
+  "http.client-read|8|env BENCH_PY_READ=read python3 $root/bench/py_httpclient.py"
+  "httpc-py-read|8|env BENCH_PY_READ=read python3 $root/bench/py_httpc.py"
   "httpc-lua|2|lua5.4 $root/bench/lua_httpc.lua $build/lua"
   "httpc-luajit|2|luajit $root/bench/lua_httpc.lua $build/luajit"
   "luasocket|8|lua5.4 $root/bench/lua_socket.lua"
@@ -67,6 +69,7 @@ CLIENTS=(
 RATIOS="httpc/raw httpc/wrk httpc/libcurl httpc/http.client httpc/node httpc-py/http.client"
 RATIOS+=" httpc-lua/luasocket httpc-luajit/lua-http httpc-lua/httpc"
 RATIOS+=" httpc-multi/libcurl-multi"
+RATIOS+=" httpc-py-read/http.client-read" # read(256 KiB): a new bytes object per call
 RATIOS+=" httpc-node-sync/node httpc-node-sync/undici httpc-node/undici httpc-node-conn/undici httpc-node/httpc httpc-node-sync/httpc"
 
 # ------------------------------------------------------------ scenarios
