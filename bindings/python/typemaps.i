@@ -171,6 +171,18 @@ HTTPC_PY_CHECKED(httpc_tls_context_load_verify_pem)
 %ignore httpc_response_read_all;
 %ignore httpc_response_readline;
 %ignore httpc_response_peek;
+/* The non-blocking engine is driven by httpc.aio's natives, not by the
+ * generated wrappers (a callback and an out-struct SWIG cannot use well). */
+%ignore httpc_conn_set_nonblocking;
+%ignore httpc_conn_nonblocking;
+%ignore httpc_conn_wait;
+%ignore httpc_response_wait;
+%ignore httpc_wait;
+%ignore httpc_socket_fn;
+%ignore httpc_conn_set_socket_callback;
+%ignore httpc_conn_body_write;
+%ignore httpc_conn_body_end;
+%ignore httpc_conn_set_max_response_size;
 
 /* ---------------------------------------------------------------------- */
 /* Natives                                                                 */
