@@ -26,6 +26,7 @@ EXPECTED = {
     "INVALID_CONTENT_LENGTH": httpc.InvalidContentLength,
     "INVALID_CHUNK": httpc.InvalidChunk,
     "TOO_MANY_INTERIM": httpc.TooManyInterimResponses,
+    "RESPONSE_TOO_LARGE": httpc.ResponseTooLarge, "WOULD_BLOCK": BlockingIOError,
     "OS": OSError, "TIMEOUT": TimeoutError,
     "CONNECTION_REFUSED": ConnectionRefusedError, "CONNECTION_RESET": ConnectionResetError,
     "RESOLVE": socket.gaierror, "TUNNEL_FAILED": httpc.TunnelFailed,

@@ -59,6 +59,11 @@ class TooManyInterimResponses(HTTPException):
     """More interim (1xx) responses than allowed before the final one."""
 
 
+class ResponseTooLarge(HTTPException):
+    """A response body beyond the connection's max_response_size (httpc
+    only; http.client has no such bound). The connection is closed."""
+
+
 class TunnelFailed(OSError):
     """The proxy refused CONNECT (http.client raises a plain OSError with the
     same message)."""
