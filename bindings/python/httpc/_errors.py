@@ -60,8 +60,8 @@ class TooManyInterimResponses(HTTPException):
 
 
 class ResponseTooLarge(HTTPException):
-    """A response body beyond the connection's max_response_size (httpc
-    only; http.client has no such bound). The connection is closed."""
+    """The response body is larger than the connection's max_response_size
+    (httpc's bound; http.client has none)."""
 
 
 class TunnelFailed(OSError):
