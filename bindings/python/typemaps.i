@@ -373,12 +373,15 @@ static int pyhttpc_headers_from(PyObject *obj, pyhttpc_headers *h)
 
 /* request(conn, method, url, body, headers, encode_chunked) -> None, or
  * NotImplemented when an argument needs the generic (Python) path; nothing
- * is sent in that case. */
-static PyObject *pyhttpc_request(PyObject *self, PyObject *args)
+ * is sent in that case. nb_request: the same on a non-blocking connection,
+ * with the GIL held (nothing waits); Ellipsis when it would block (call
+ * again with the same body object: the engine keeps a pointer to its
+ * bytes); body Ellipsis opens a pushed body; a str body asks for the
+ * generic path (its encoded bytes would not outlive this call). */
+static PyObject *pyhttpc_request_common(PyObject *args, int nonblocking)
 {
     PyObject *pconn, *pmethod, *purl, *pbody, *pheaders;
     int encode_chunked;
-    (void)self;
     if (!PyArg_ParseTuple(args, "OUUOOp", &pconn, &pmethod, &purl, &pbody, &pheaders,
                           &encode_chunked))
         return NULL;
@@ -398,8 +401,10 @@ static PyObject *pyhttpc_request(PyObject *self, PyObject *args)
     Py_buffer view = {0};
     PyObject *encoded = NULL;
     if (pbody == Py_None) {
+    } else if (nonblocking && pbody == Py_Ellipsis) {
+        body.kind = HTTPC_BODY_PUSH;
     } else if (PyUnicode_Check(pbody)) {
-        if (PyUnicode_MAX_CHAR_VALUE(pbody) > 0xff)
+        if (nonblocking || PyUnicode_MAX_CHAR_VALUE(pbody) > 0xff)
             Py_RETURN_NOTIMPLEMENTED;
         encoded = PyUnicode_AsLatin1String(pbody);
         if (!encoded)
@@ -423,11 +428,18 @@ static PyObject *pyhttpc_request(PyObject *self, PyObject *args)
     PyObject *result = NULL;
     if (hr == 1) {
         int rc;
-        Py_BEGIN_ALLOW_THREADS
-        rc = httpc_conn_request(conn, method, url, body.kind == HTTPC_BODY_NONE ? NULL : &body,
-                                h.items, h.n, encode_chunked ? HTTPC_ENCODE_CHUNKED : 0);
-        Py_END_ALLOW_THREADS
-        if (rc < 0)
+        const httpc_body *b = body.kind == HTTPC_BODY_NONE ? NULL : &body;
+        int flags = encode_chunked ? HTTPC_ENCODE_CHUNKED : 0;
+        if (nonblocking) {
+            rc = httpc_conn_request(conn, method, url, b, h.items, h.n, flags);
+        } else {
+            Py_BEGIN_ALLOW_THREADS
+            rc = httpc_conn_request(conn, method, url, b, h.items, h.n, flags);
+            Py_END_ALLOW_THREADS
+        }
+        if (rc == HTTPC_E_WOULD_BLOCK && nonblocking)
+            result = Py_NewRef(Py_Ellipsis);
+        else if (rc < 0)
             pyhttpc_raise(rc, NULL);
         else
             result = Py_NewRef(Py_None);
@@ -439,6 +451,18 @@ static PyObject *pyhttpc_request(PyObject *self, PyObject *args)
         PyBuffer_Release(&view);
     Py_XDECREF(encoded);
     return result;
+}
+
+static PyObject *pyhttpc_request(PyObject *self, PyObject *args)
+{
+    (void)self;
+    return pyhttpc_request_common(args, 0);
+}
+
+static PyObject *pyhttpc_nb_request(PyObject *self, PyObject *args)
+{
+    (void)self;
+    return pyhttpc_request_common(args, 1);
 }
 
 /* putheader(conn, name: bytes, values: list of bytes) */
@@ -531,6 +555,10 @@ static PyObject *pyhttpc_set_tunnel(PyObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* (resp capsule, status, reason, version, will_close, chunked) of a new
+ * response, which the capsule then owns. */
+static PyObject *pyhttpc_head(httpc_response *resp);
+
 /* getresponse(conn) -> (resp, status, reason, version, will_close, chunked) */
 static PyObject *pyhttpc_getresponse(PyObject *self, PyObject *pconn)
 {
@@ -545,14 +573,21 @@ static PyObject *pyhttpc_getresponse(PyObject *self, PyObject *pconn)
     Py_END_ALLOW_THREADS
     if (rc < 0)
         return pyhttpc_raise(rc, NULL);
+    return pyhttpc_head(resp);
+}
+
+static PyObject *pyhttpc_head(httpc_response *resp)
+{
     const char *reason = httpc_response_reason(resp);
     PyObject *preason = PyUnicode_DecodeLatin1(reason, (Py_ssize_t)strlen(reason), NULL);
     PyObject *presp =
         PyCapsule_New(resp, pyhttpc_response_capsule, pyhttpc_response_capsule_free);
     if (!preason || !presp) {
         Py_XDECREF(preason);
-        Py_XDECREF(presp);
-        httpc_response_free(resp);
+        if (presp)
+            Py_DECREF(presp); /* frees the response */
+        else
+            httpc_response_free(resp);
         return NULL;
     }
     return Py_BuildValue("(NiNiNN)", presp, httpc_response_status(resp), preason,
@@ -767,6 +802,253 @@ static PyObject *pyhttpc_last_error(PyObject *self, PyObject *unused)
     return Py_BuildValue("(isiiLLy)", e->code, e->message, e->os_errno, e->tls_error,
                          (long long)e->partial, (long long)e->expected, e->line);
 }
+
+/* ---------------------------------------------------------------------- */
+/* Non-blocking natives (httpc.aio)                                        */
+/* ---------------------------------------------------------------------- */
+/* Each runs one step with the GIL held (in non-blocking mode nothing
+ * waits) and returns Ellipsis when the step would block: httpc.aio then
+ * waits on the loop for what conn_wait/response_wait name and calls the
+ * same native again with the same arguments. Other errors raise. */
+
+static PyObject *pyhttpc_nb_status(int rc)
+{
+    if (rc == HTTPC_E_WOULD_BLOCK)
+        return Py_NewRef(Py_Ellipsis);
+    if (rc < 0)
+        return pyhttpc_raise(rc, NULL);
+    Py_RETURN_NONE;
+}
+
+/* conn_set_nonblocking(conn, enabled) */
+static PyObject *pyhttpc_conn_set_nonblocking(PyObject *self, PyObject *args)
+{
+    PyObject *pconn;
+    int enabled;
+    (void)self;
+    httpc_conn *conn;
+    if (!PyArg_ParseTuple(args, "Op", &pconn, &enabled) || pyhttpc_conn_arg(pconn, &conn) < 0)
+        return NULL;
+    return pyhttpc_nb_status(httpc_conn_set_nonblocking(conn, enabled));
+}
+
+/* nb_connect(conn) */
+static PyObject *pyhttpc_nb_connect(PyObject *self, PyObject *pconn)
+{
+    httpc_conn *conn;
+    (void)self;
+    if (pyhttpc_conn_arg(pconn, &conn) < 0)
+        return NULL;
+    return pyhttpc_nb_status(httpc_conn_connect(conn));
+}
+
+/* nb_endheaders(conn, body: bytes-like, None or Ellipsis (pushed), encode_chunked) */
+static PyObject *pyhttpc_nb_endheaders(PyObject *self, PyObject *args)
+{
+    PyObject *pconn, *pbody;
+    int encode_chunked;
+    (void)self;
+    httpc_conn *conn;
+    if (!PyArg_ParseTuple(args, "OOp", &pconn, &pbody, &encode_chunked) ||
+        pyhttpc_conn_arg(pconn, &conn) < 0)
+        return NULL;
+    httpc_body body = {HTTPC_BODY_NONE, NULL, 0, -1, NULL, NULL, NULL};
+    Py_buffer view = {0};
+    if (pbody == Py_Ellipsis) {
+        body.kind = HTTPC_BODY_PUSH;
+    } else if (pbody != Py_None) {
+        if (PyObject_GetBuffer(pbody, &view, PyBUF_SIMPLE) < 0)
+            return NULL;
+        body.kind = HTTPC_BODY_BYTES;
+        body.data = view.buf;
+        body.len = (size_t)view.len;
+    }
+    int rc = httpc_conn_endheaders(conn, pbody == Py_None ? NULL : &body,
+                                   encode_chunked ? HTTPC_ENCODE_CHUNKED : 0);
+    if (view.obj)
+        PyBuffer_Release(&view);
+    return pyhttpc_nb_status(rc);
+}
+
+typedef int (*pyhttpc_conn_data_fn)(httpc_conn *, const void *, size_t);
+
+static PyObject *pyhttpc_nb_data(PyObject *args, pyhttpc_conn_data_fn fn)
+{
+    PyObject *pconn;
+    Py_buffer view;
+    httpc_conn *conn;
+    if (!PyArg_ParseTuple(args, "Oy*", &pconn, &view))
+        return NULL;
+    if (pyhttpc_conn_arg(pconn, &conn) < 0) {
+        PyBuffer_Release(&view);
+        return NULL;
+    }
+    int rc = fn(conn, view.buf, (size_t)view.len);
+    PyBuffer_Release(&view);
+    return pyhttpc_nb_status(rc);
+}
+
+/* nb_send(conn, data) / nb_body_write(conn, data) / nb_body_end(conn) */
+static PyObject *pyhttpc_nb_send(PyObject *self, PyObject *args)
+{
+    (void)self;
+    return pyhttpc_nb_data(args, httpc_conn_send);
+}
+
+static PyObject *pyhttpc_nb_body_write(PyObject *self, PyObject *args)
+{
+    (void)self;
+    return pyhttpc_nb_data(args, httpc_conn_body_write);
+}
+
+static PyObject *pyhttpc_nb_body_end(PyObject *self, PyObject *pconn)
+{
+    httpc_conn *conn;
+    (void)self;
+    if (pyhttpc_conn_arg(pconn, &conn) < 0)
+        return NULL;
+    return pyhttpc_nb_status(httpc_conn_body_end(conn));
+}
+
+/* nb_getresponse(conn) -> head tuple (as getresponse) */
+static PyObject *pyhttpc_nb_getresponse(PyObject *self, PyObject *pconn)
+{
+    httpc_conn *conn;
+    httpc_response *resp = NULL;
+    (void)self;
+    if (pyhttpc_conn_arg(pconn, &conn) < 0)
+        return NULL;
+    int rc = httpc_conn_getresponse(conn, &resp);
+    if (rc < 0)
+        return pyhttpc_nb_status(rc);
+    return pyhttpc_head(resp);
+}
+
+/* nb_read_all(resp) -> bytes; IncompleteRead carries the partial body. */
+static PyObject *pyhttpc_nb_read_all(PyObject *self, PyObject *presp)
+{
+    httpc_response *resp;
+    char *data = NULL;
+    size_t len = 0;
+    (void)self;
+    if (pyhttpc_resp_arg(presp, &resp) < 0)
+        return NULL;
+    int rc = httpc_response_read_all(resp, &data, &len);
+    if (rc == HTTPC_E_WOULD_BLOCK)
+        return Py_NewRef(Py_Ellipsis);
+    PyObject *out = PyBytes_FromStringAndSize(data ? data : "", (Py_ssize_t)len);
+    httpc_free(data);
+    if (rc < 0) {
+        pyhttpc_raise(rc, out);
+        Py_XDECREF(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* nb_readinto(resp, writable buffer, kind) -> int: kind 0 read (fill),
+ * 1 read1, 2 readline. */
+static PyObject *pyhttpc_nb_readinto(PyObject *self, PyObject *args)
+{
+    PyObject *presp;
+    Py_buffer view;
+    int kind;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "Ow*i", &presp, &view, &kind))
+        return NULL;
+    httpc_response *resp;
+    if (pyhttpc_resp_arg(presp, &resp) < 0) {
+        PyBuffer_Release(&view);
+        return NULL;
+    }
+    static const pyhttpc_reader readers[] = {httpc_response_read, httpc_response_read1,
+                                             httpc_response_readline};
+    size_t n = 0;
+    int rc = readers[kind < 0 || kind > 2 ? 0 : kind](resp, view.buf, (size_t)view.len, &n);
+    PyBuffer_Release(&view);
+    if (rc < 0)
+        return pyhttpc_nb_status(rc);
+    return PyLong_FromSize_t(n);
+}
+
+static PyObject *pyhttpc_wait_tuple(int rc, const httpc_wait *w)
+{
+    if (rc < 0)
+        return pyhttpc_raise(rc, NULL);
+    return Py_BuildValue("(iiL)", w->fd, w->events, (long long)w->timeout_ms);
+}
+
+/* conn_wait(conn) / response_wait(resp) -> (fd, events, timeout_ms) */
+static PyObject *pyhttpc_conn_wait(PyObject *self, PyObject *pconn)
+{
+    httpc_conn *conn;
+    httpc_wait w;
+    (void)self;
+    if (pyhttpc_conn_arg(pconn, &conn) < 0)
+        return NULL;
+    return pyhttpc_wait_tuple(httpc_conn_wait(conn, &w), &w);
+}
+
+static PyObject *pyhttpc_response_wait(PyObject *self, PyObject *presp)
+{
+    httpc_response *resp;
+    httpc_wait w;
+    (void)self;
+    if (pyhttpc_resp_arg(presp, &resp) < 0)
+        return NULL;
+    return pyhttpc_wait_tuple(httpc_response_wait(resp, &w), &w);
+}
+
+/* Descriptor announcements go to one Python callable(fd, event) for every
+ * watched connection: no per-connection state in C outlives anything. */
+static PyObject *pyhttpc_socket_handler = NULL;
+
+static void pyhttpc_socket_trampoline(void *userdata, int fd, int event)
+{
+    (void)userdata;
+    PyGILState_STATE g = PyGILState_Ensure();
+    if (pyhttpc_socket_handler) {
+        /* An exception being raised (a close on the error path) is kept. */
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        PyObject *r = PyObject_CallFunction(pyhttpc_socket_handler, "ii", fd, event);
+        if (!r)
+            PyErr_WriteUnraisable(pyhttpc_socket_handler);
+        Py_XDECREF(r);
+        PyErr_Restore(type, value, tb);
+    }
+    PyGILState_Release(g);
+}
+
+/* set_socket_handler(callable) ; conn_watch_sockets(conn) */
+static PyObject *pyhttpc_set_socket_handler(PyObject *self, PyObject *fn)
+{
+    (void)self;
+    Py_INCREF(fn);
+    Py_XSETREF(pyhttpc_socket_handler, fn);
+    Py_RETURN_NONE;
+}
+
+static PyObject *pyhttpc_conn_watch_sockets(PyObject *self, PyObject *pconn)
+{
+    httpc_conn *conn;
+    (void)self;
+    if (pyhttpc_conn_arg(pconn, &conn) < 0)
+        return NULL;
+    return pyhttpc_nb_status(httpc_conn_set_socket_callback(conn, pyhttpc_socket_trampoline, NULL));
+}
+
+/* conn_set_max_response_size(conn, max_bytes) */
+static PyObject *pyhttpc_conn_set_max_response_size(PyObject *self, PyObject *args)
+{
+    PyObject *pconn;
+    long long max_bytes;
+    (void)self;
+    httpc_conn *conn;
+    if (!PyArg_ParseTuple(args, "OL", &pconn, &max_bytes) || pyhttpc_conn_arg(pconn, &conn) < 0)
+        return NULL;
+    return pyhttpc_nb_status(httpc_conn_set_max_response_size(conn, (int64_t)max_bytes));
+}
 %}
 
 %{
@@ -790,6 +1072,21 @@ static PyMethodDef pyhttpc_natives[] = {
     {"proxy_headers", pyhttpc_proxy_headers, METH_O, NULL},
     {"conn_fileno", pyhttpc_conn_fileno, METH_O, NULL},
     {"last_error", pyhttpc_last_error, METH_NOARGS, NULL},
+    {"nb_request", pyhttpc_nb_request, METH_VARARGS, NULL},
+    {"conn_set_nonblocking", pyhttpc_conn_set_nonblocking, METH_VARARGS, NULL},
+    {"nb_connect", pyhttpc_nb_connect, METH_O, NULL},
+    {"nb_endheaders", pyhttpc_nb_endheaders, METH_VARARGS, NULL},
+    {"nb_send", pyhttpc_nb_send, METH_VARARGS, NULL},
+    {"nb_body_write", pyhttpc_nb_body_write, METH_VARARGS, NULL},
+    {"nb_body_end", pyhttpc_nb_body_end, METH_O, NULL},
+    {"nb_getresponse", pyhttpc_nb_getresponse, METH_O, NULL},
+    {"nb_read_all", pyhttpc_nb_read_all, METH_O, NULL},
+    {"nb_readinto", pyhttpc_nb_readinto, METH_VARARGS, NULL},
+    {"conn_wait", pyhttpc_conn_wait, METH_O, NULL},
+    {"response_wait", pyhttpc_response_wait, METH_O, NULL},
+    {"set_socket_handler", pyhttpc_set_socket_handler, METH_O, NULL},
+    {"conn_watch_sockets", pyhttpc_conn_watch_sockets, METH_O, NULL},
+    {"conn_set_max_response_size", pyhttpc_conn_set_max_response_size, METH_VARARGS, NULL},
     {NULL, NULL, 0, NULL}};
 %}
 
