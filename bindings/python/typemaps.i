@@ -228,20 +228,22 @@ static int pyhttpc_resp_arg(PyObject *obj, httpc_response **out)
 }
 
 /* conn_new(host, port, tls_or_None_or_False, timeout, source_host, source_port,
- *          blocksize, debuglevel) -> conn. tls False: plain HTTP. */
+ *          blocksize, debuglevel[, total_timeout]) -> conn. tls False: plain
+ * HTTP. total_timeout: seconds a whole response may take (negative: none). */
 static PyObject *pyhttpc_conn_new(PyObject *self, PyObject *args)
 {
     const char *host, *source_host;
     int port, source_port, debuglevel;
-    double timeout;
+    double timeout, total_timeout = -1.0;
     Py_ssize_t blocksize;
     PyObject *tls;
     (void)self;
-    if (!PyArg_ParseTuple(args, "siOdzini", &host, &port, &tls, &timeout, &source_host,
-                          &source_port, &blocksize, &debuglevel))
+    if (!PyArg_ParseTuple(args, "siOdzini|d", &host, &port, &tls, &timeout, &source_host,
+                          &source_port, &blocksize, &debuglevel, &total_timeout))
         return NULL;
     httpc_conn_options opts = HTTPC_CONN_OPTIONS_INIT;
     opts.timeout = timeout;
+    opts.total_timeout = total_timeout;
     opts.source_host = source_host;
     opts.source_port = source_port;
     opts.blocksize = blocksize > 0 ? (size_t)blocksize : 8192;

@@ -253,8 +253,11 @@ class AsyncHTTPConnection(client.HTTPConnection):
     response_class = AsyncHTTPResponse
 
     def __init__(self, host, port=None, timeout=client._GLOBAL_DEFAULT_TIMEOUT,
-                 source_address=None, blocksize=8192):
-        super().__init__(host, port, timeout, source_address, blocksize)
+                 source_address=None, blocksize=8192, *, total_timeout=None,
+                 max_response_size=None):
+        super().__init__(host, port, timeout, source_address, blocksize,
+                         total_timeout=total_timeout,
+                         max_response_size=max_response_size)
         self._start_nonblocking()
 
     def _start_nonblocking(self):
@@ -428,10 +431,11 @@ class AsyncHTTPSConnection(AsyncHTTPConnection, client.HTTPSConnection):
 
     def __init__(self, host, port=None, *, timeout=client._GLOBAL_DEFAULT_TIMEOUT,
                  source_address=None, context=None, check_hostname=None,
-                 blocksize=8192):
+                 blocksize=8192, total_timeout=None, max_response_size=None):
         client.HTTPSConnection.__init__(
             self, host, port, timeout=timeout, source_address=source_address,
-            context=context, check_hostname=check_hostname, blocksize=blocksize)
+            context=context, check_hostname=check_hostname, blocksize=blocksize,
+            total_timeout=total_timeout, max_response_size=max_response_size)
         self._start_nonblocking()
 
 

@@ -367,19 +367,28 @@ class HTTPConnection:
     _sock_view = None
 
     def __init__(self, host, port=None, timeout=_GLOBAL_DEFAULT_TIMEOUT,
-                 source_address=None, blocksize=8192):
+                 source_address=None, blocksize=8192, *, total_timeout=None,
+                 max_response_size=None):
+        # httpc's own options (keyword-only): total_timeout, the seconds a
+        # whole response may take from getresponse() to the end of its body
+        # (TimeoutError, however fast data keeps arriving); max_response_size,
+        # the most body bytes one response may deliver (ResponseTooLarge, the
+        # connection closed). Both unlimited by default, as in http.client.
         self._timeout = timeout
         self.source_address = source_address
         self.blocksize = blocksize
+        self._total_timeout = -1.0 if total_timeout is None else float(total_timeout)
         self._c = self._new_conn(host, port, _timeout_seconds(timeout),
                                  source_address, blocksize)
         self.host = _raw.httpc_conn_host(self._c)
         self.port = _raw.httpc_conn_port(self._c)
+        if max_response_size:
+            _raw.conn_set_max_response_size(self._c, int(max_response_size))
 
     def _new_conn(self, host, port, timeout, source_address, blocksize):
         src_host, src_port = source_address or (None, 0)
         return _raw.conn_new(host, port or 0, False, timeout, src_host or None,
-                             src_port, blocksize, self.debuglevel)
+                             src_port, blocksize, self.debuglevel, self._total_timeout)
 
     def __del__(self):
         c, self._c = self._c, None
@@ -781,7 +790,8 @@ class HTTPSConnection(HTTPConnection):
 
     def __init__(self, host, port=None, key_file=None, cert_file=None,
                  timeout=_GLOBAL_DEFAULT_TIMEOUT, source_address=None, *,
-                 context=None, check_hostname=None, blocksize=8192):
+                 context=None, check_hostname=None, blocksize=8192,
+                 total_timeout=None, max_response_size=None):
         if context is None:
             context = _default_https_context()
         # As http.client: check_hostname defaults to the context's, needs
@@ -805,10 +815,12 @@ class HTTPSConnection(HTTPConnection):
         self.key_file = key_file
         self.cert_file = cert_file
         self._context = context
-        super().__init__(host, port, timeout, source_address, blocksize)
+        super().__init__(host, port, timeout, source_address, blocksize,
+                         total_timeout=total_timeout,
+                         max_response_size=max_response_size)
 
     def _new_conn(self, host, port, timeout, source_address, blocksize):
         src_host, src_port = source_address or (None, 0)
         return _raw.conn_new(host, port or 0, self._context._ctx, timeout,
                              src_host or None, src_port, blocksize,
-                             self.debuglevel)
+                             self.debuglevel, self._total_timeout)

@@ -109,6 +109,7 @@ class HTTPConnection(client.HTTPConnection):
         self.port = port or self.default_port
         self._timeout_seconds = _seconds(timeout)
         src_host, src_port = source_address or (None, 0)
+        self._total_timeout = -1.0
         self._c = _raw.conn_new(host, self.port, self._tls(), self._timeout_seconds,
                                 src_host or None, src_port, blocksize, self.debuglevel)
 
