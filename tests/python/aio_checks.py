@@ -13,7 +13,6 @@ import random
 import resource
 import socket
 import threading
-import time
 import types
 import unittest
 

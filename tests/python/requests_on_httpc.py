@@ -19,7 +19,6 @@ import hashlib
 import http.server
 import json
 import os
-import resource
 import socket
 import subprocess
 import sys

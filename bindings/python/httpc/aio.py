@@ -26,7 +26,6 @@ import urllib.parse
 
 from . import _httpc_raw as _raw
 from . import client
-from ._errors import ResponseNotReady
 
 __all__ = ["AsyncHTTPConnection", "AsyncHTTPSConnection", "AsyncHTTPResponse",
            "Pool", "Response", "request"]
@@ -194,10 +193,6 @@ class AsyncHTTPResponse:
         finally:
             if conn._close_pending:
                 conn._closed_meanwhile()
-
-    async def _read_into(self, buf, kind):
-        n = await self._drive(_nb_readinto, self._r, buf, kind)
-        return n
 
     async def read(self, amt=None):
         if amt is not None and amt >= 0:
