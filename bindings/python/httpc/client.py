@@ -30,7 +30,6 @@ _read_all = _raw.read_all
 _read = _raw.read
 _readinto = _raw.readinto
 _response_isclosed = _raw.response_isclosed
-_BufferedIOBase_close = io.BufferedIOBase.close
 _conn_fileno = _raw.conn_fileno
 _response_close = _raw.response_close
 _response_length = _raw.response_length
@@ -88,7 +87,7 @@ class _NoConnection:
 _NO_CONNECTION = _NoConnection()
 
 
-class HTTPResponse(io.BufferedIOBase):
+class HTTPResponse(_raw.ResponseBase, io.BufferedIOBase):
     """http.client.HTTPResponse over a C response handle."""
 
     # Defaults at class level: the instance stores only what differs (fewer
@@ -100,17 +99,11 @@ class HTTPResponse(io.BufferedIOBase):
     _msg = _fp = _length = _UNSET
     _conn = _NO_CONNECTION  # getresponse's connection, for close() from another thread
 
-    def __init__(self, head, method=None, debuglevel=0, url=None):
-        # The C response keeps the body's state (isclosed, length): the read
-        # calls below are one C call each, with no bookkeeping here.
-        (self._r, self.status, self.reason, self.version, self.will_close,
-         self.chunked) = head
-        if debuglevel:
-            self.debuglevel = debuglevel
-        if method is not None:
-            self._method = method
-        if url is not None:
-            self.url = url
+    # __init__(head, method=None, debuglevel=0, url=None) and close() are
+    # ResponseBase's (typemaps.i): the head's fields (_r, status, reason,
+    # version, will_close, chunked) live in C. The C response keeps the
+    # body's state (isclosed, length): the read calls below are one C call
+    # each, with no bookkeeping here.
 
     # -- head (built from the C response on first use) ----------------------
     @property
@@ -194,12 +187,6 @@ class HTTPResponse(io.BufferedIOBase):
     # -- state -----------------------------------------------------------
     def _close_conn(self):
         _response_close(self._r)
-
-    def close(self):
-        try:
-            _BufferedIOBase_close(self)
-        finally:
-            _response_close(self._r)
 
     def readable(self):
         return True
