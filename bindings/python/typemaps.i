@@ -381,12 +381,21 @@ static int pyhttpc_headers_from(PyObject *obj, pyhttpc_headers *h)
  * again with the same body object: the engine keeps a pointer to its
  * bytes); body Ellipsis opens a pushed body; a str body asks for the
  * generic path (its encoded bytes would not outlive this call). */
-static PyObject *pyhttpc_request_common(PyObject *args, int nonblocking)
+static PyObject *pyhttpc_request_common(PyObject *const *args, Py_ssize_t nargs, int nonblocking)
 {
-    PyObject *pconn, *pmethod, *purl, *pbody, *pheaders;
-    int encode_chunked;
-    if (!PyArg_ParseTuple(args, "OUUOOp", &pconn, &pmethod, &purl, &pbody, &pheaders,
-                          &encode_chunked))
+    /* Parsed by hand (METH_FASTCALL): this runs once per request. */
+    if (nargs != 6) {
+        PyErr_SetString(PyExc_TypeError, "request() takes 6 arguments");
+        return NULL;
+    }
+    PyObject *pconn = args[0], *pmethod = args[1], *purl = args[2], *pbody = args[3],
+             *pheaders = args[4];
+    if (!PyUnicode_Check(pmethod) || !PyUnicode_Check(purl)) {
+        PyErr_SetString(PyExc_TypeError, "method and url must be str");
+        return NULL;
+    }
+    int encode_chunked = PyObject_IsTrue(args[5]);
+    if (encode_chunked < 0)
         return NULL;
     httpc_conn *conn;
     if (pyhttpc_conn_arg(pconn, &conn) < 0)
@@ -456,16 +465,16 @@ static PyObject *pyhttpc_request_common(PyObject *args, int nonblocking)
     return result;
 }
 
-static PyObject *pyhttpc_request(PyObject *self, PyObject *args)
+static PyObject *pyhttpc_request(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)self;
-    return pyhttpc_request_common(args, 0);
+    return pyhttpc_request_common(args, nargs, 0);
 }
 
-static PyObject *pyhttpc_nb_request(PyObject *self, PyObject *args)
+static PyObject *pyhttpc_nb_request(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)self;
-    return pyhttpc_request_common(args, 1);
+    return pyhttpc_request_common(args, nargs, 1);
 }
 
 /* putheader(conn, name: bytes, values: list of bytes) */
@@ -593,10 +602,24 @@ static PyObject *pyhttpc_head(httpc_response *resp)
             httpc_response_free(resp);
         return NULL;
     }
-    return Py_BuildValue("(NiNiNN)", presp, httpc_response_status(resp), preason,
-                         httpc_response_version(resp),
-                         PyBool_FromLong(httpc_response_will_close(resp)),
-                         PyBool_FromLong(httpc_response_chunked(resp)));
+    PyObject *head = PyTuple_New(6);
+    PyObject *status = PyLong_FromLong(httpc_response_status(resp));
+    PyObject *version = PyLong_FromLong(httpc_response_version(resp));
+    if (!head || !status || !version) {
+        Py_XDECREF(head);
+        Py_XDECREF(status);
+        Py_XDECREF(version);
+        Py_DECREF(preason);
+        Py_DECREF(presp);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(head, 0, presp);
+    PyTuple_SET_ITEM(head, 1, status);
+    PyTuple_SET_ITEM(head, 2, preason);
+    PyTuple_SET_ITEM(head, 3, version);
+    PyTuple_SET_ITEM(head, 4, PyBool_FromLong(httpc_response_will_close(resp)));
+    PyTuple_SET_ITEM(head, 5, PyBool_FromLong(httpc_response_chunked(resp)));
+    return head;
 }
 
 /* read_all(resp) -> bytes; IncompleteRead carries the partial body. */
@@ -625,13 +648,17 @@ static PyObject *pyhttpc_read_all(PyObject *self, PyObject *presp)
 typedef int (*pyhttpc_reader)(httpc_response *, void *, size_t, size_t *);
 
 /* read(resp, n, kind) -> bytes: kind 0 read, 1 read1, 2 readline. */
-static PyObject *pyhttpc_read(PyObject *self, PyObject *args)
+static PyObject *pyhttpc_read(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    PyObject *presp;
-    Py_ssize_t cap;
-    int kind;
     (void)self;
-    if (!PyArg_ParseTuple(args, "Oni", &presp, &cap, &kind))
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "read() takes 3 arguments");
+        return NULL;
+    }
+    PyObject *presp = args[0];
+    Py_ssize_t cap = PyLong_AsSsize_t(args[1]);
+    int kind = (int)PyLong_AsLong(args[2]);
+    if ((cap == -1 || kind == -1) && PyErr_Occurred())
         return NULL;
     httpc_response *resp;
     if (pyhttpc_resp_arg(presp, &resp) < 0)
@@ -771,6 +798,32 @@ static PyObject *pyhttpc_response_headers(PyObject *self, PyObject *args)
         return NULL;
     return pyhttpc_headers_list(trailers ? httpc_response_trailers(resp)
                                          : httpc_response_headers(resp));
+}
+
+/* response_getheader(resp, name: str) -> every value of the field joined
+ * with ", " (http.client's getheader), or None when absent; NotImplemented
+ * for a name that is not ASCII text (the caller's email path decides). */
+static PyObject *pyhttpc_response_getheader(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    httpc_response *resp;
+    if (nargs != 2 || pyhttpc_resp_arg(args[0], &resp) < 0)
+        return nargs != 2 ? (PyErr_SetString(PyExc_TypeError, "response_getheader() takes 2 arguments"), NULL) : NULL;
+    PyObject *pname = args[1];
+    if (!PyUnicode_Check(pname) || !PyUnicode_IS_ASCII(pname))
+        Py_RETURN_NOTIMPLEMENTED;
+    const char *name = PyUnicode_AsUTF8(pname);
+    if (!name)
+        return NULL;
+    if (strlen(name) != (size_t)PyUnicode_GET_LENGTH(pname))
+        Py_RETURN_NOTIMPLEMENTED;
+    const char *value = httpc_response_getheader(resp, name, NULL);
+    if (!value) {
+        if (httpc_last_error_code() == HTTPC_E_NOMEM)
+            return PyErr_NoMemory();
+        Py_RETURN_NONE;
+    }
+    return PyUnicode_DecodeLatin1(value, (Py_ssize_t)strlen(value), NULL);
 }
 
 /* conn_fileno(conn) -> int (-1: no socket); conn.sock asks it every time. */
@@ -1070,6 +1123,7 @@ static PyObject *pyhttpc_conn_set_max_response_size(PyObject *self, PyObject *ar
 typedef struct {
     PyObject *r; /* the response capsule */
     PyObject *status, *reason, *version, *will_close, *chunked;
+    PyObject *conn; /* _conn: the connection, for close() from another thread */
 } pyhttpc_resp_fields;
 
 static Py_ssize_t pyhttpc_resp_offset;           /* where the fields start */
@@ -1077,6 +1131,7 @@ static PyTypeObject *pyhttpc_iobase_type;        /* _io._BufferedIOBase */
 static PyObject *pyhttpc_iobase_close;           /* _io._IOBase.close */
 static PyObject *pyhttpc_iobase_flush;           /* _io._IOBase.flush */
 static PyObject *pyhttpc_resp_close_descr;       /* ResponseBase.close */
+static PyObject *pyhttpc_no_connection;         /* _conn until one is set */
 static PyObject *pyhttpc_str_close, *pyhttpc_str_flush, *pyhttpc_str_method,
     *pyhttpc_str_debuglevel, *pyhttpc_str_url;
 
@@ -1102,6 +1157,8 @@ static int pyhttpc_resp_init(PyObject *self, PyObject *args, PyObject *kwds)
     Py_XSETREF(f->version, Py_NewRef(PyTuple_GET_ITEM(head, 3)));
     Py_XSETREF(f->will_close, Py_NewRef(PyTuple_GET_ITEM(head, 4)));
     Py_XSETREF(f->chunked, Py_NewRef(PyTuple_GET_ITEM(head, 5)));
+    if (!f->conn && pyhttpc_no_connection)
+        f->conn = Py_NewRef(pyhttpc_no_connection);
     if (debuglevel && PyObject_IsTrue(debuglevel) &&
         PyObject_SetAttr(self, pyhttpc_str_debuglevel, debuglevel) < 0)
         return -1;
@@ -1158,6 +1215,7 @@ static int pyhttpc_resp_traverse(PyObject *self, visitproc visit, void *arg)
     Py_VISIT(f->version);
     Py_VISIT(f->will_close);
     Py_VISIT(f->chunked);
+    Py_VISIT(f->conn);
     return pyhttpc_iobase_type->tp_traverse(self, visit, arg);
 }
 
@@ -1170,6 +1228,7 @@ static int pyhttpc_resp_clear_fields(PyObject *self)
     Py_CLEAR(f->version);
     Py_CLEAR(f->will_close);
     Py_CLEAR(f->chunked);
+    Py_CLEAR(f->conn);
     return 0;
 }
 
@@ -1201,7 +1260,16 @@ static PyMemberDef pyhttpc_resp_members[] = {
     {"version", T_OBJECT, 0, 0, NULL},
     {"will_close", T_OBJECT, 0, 0, NULL},
     {"chunked", T_OBJECT, 0, 0, NULL},
+    {"_conn", T_OBJECT_EX, 0, 0, NULL},
     {NULL, 0, 0, 0, NULL}};
+
+/* set_no_connection(obj): the _conn of responses made without one. */
+static PyObject *pyhttpc_set_no_connection(PyObject *self, PyObject *obj)
+{
+    (void)self;
+    Py_XSETREF(pyhttpc_no_connection, Py_NewRef(obj));
+    Py_RETURN_NONE;
+}
 
 static PyType_Slot pyhttpc_resp_slots[] = {
     {Py_tp_init, pyhttpc_resp_init},
@@ -1264,24 +1332,27 @@ static int pyhttpc_add_response_type(PyObject *m)
 static PyMethodDef pyhttpc_natives[] = {
     {"set_error_factory", pyhttpc_set_error_factory, METH_VARARGS, NULL},
     {"conn_new", pyhttpc_conn_new, METH_VARARGS, NULL},
-    {"request", pyhttpc_request, METH_VARARGS, NULL},
+    {"request", (PyCFunction)(void (*)(void))pyhttpc_request, METH_FASTCALL, NULL},
     {"putheader", pyhttpc_putheader, METH_VARARGS, NULL},
     {"endheaders", pyhttpc_endheaders, METH_VARARGS, NULL},
     {"set_tunnel", pyhttpc_set_tunnel, METH_VARARGS, NULL},
     {"getresponse", pyhttpc_getresponse, METH_O, NULL},
     {"read_all", pyhttpc_read_all, METH_O, NULL},
-    {"read", pyhttpc_read, METH_VARARGS, NULL},
+    {"read", (PyCFunction)(void (*)(void))pyhttpc_read, METH_FASTCALL, NULL},
     {"readinto", pyhttpc_readinto, METH_VARARGS, NULL},
     {"peek", pyhttpc_peek, METH_O, NULL},
     {"response_headers", pyhttpc_response_headers, METH_VARARGS, NULL},
     {"response_isclosed", pyhttpc_response_isclosed, METH_O, NULL},
+    {"response_getheader", (PyCFunction)(void (*)(void))pyhttpc_response_getheader, METH_FASTCALL,
+     NULL},
     {"response_length", pyhttpc_response_length, METH_O, NULL},
     {"response_close", pyhttpc_response_close, METH_O, NULL},
     {"response_fileno", pyhttpc_response_fileno, METH_O, NULL},
     {"proxy_headers", pyhttpc_proxy_headers, METH_O, NULL},
     {"conn_fileno", pyhttpc_conn_fileno, METH_O, NULL},
     {"last_error", pyhttpc_last_error, METH_NOARGS, NULL},
-    {"nb_request", pyhttpc_nb_request, METH_VARARGS, NULL},
+    {"nb_request", (PyCFunction)(void (*)(void))pyhttpc_nb_request, METH_FASTCALL, NULL},
+    {"set_no_connection", pyhttpc_set_no_connection, METH_O, NULL},
     {"conn_set_nonblocking", pyhttpc_conn_set_nonblocking, METH_VARARGS, NULL},
     {"nb_connect", pyhttpc_nb_connect, METH_O, NULL},
     {"nb_endheaders", pyhttpc_nb_endheaders, METH_VARARGS, NULL},

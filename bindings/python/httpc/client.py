@@ -33,6 +33,7 @@ _response_isclosed = _raw.response_isclosed
 _conn_fileno = _raw.conn_fileno
 _response_close = _raw.response_close
 _response_length = _raw.response_length
+_response_getheader = _raw.response_getheader
 _GLOBAL_DEFAULT_TIMEOUT = socket._GLOBAL_DEFAULT_TIMEOUT
 _UNSET = object()
 # read() of a body up to this Content-Length allocates it whole and receives
@@ -85,6 +86,7 @@ class _NoConnection:
 
 
 _NO_CONNECTION = _NoConnection()
+_raw.set_no_connection(_NO_CONNECTION)
 
 
 class HTTPResponse(_raw.ResponseBase, io.BufferedIOBase):
@@ -97,7 +99,8 @@ class HTTPResponse(_raw.ResponseBase, io.BufferedIOBase):
     url = None
     _headers = None
     _msg = _fp = _length = _UNSET
-    _conn = _NO_CONNECTION  # getresponse's connection, for close() from another thread
+    # _conn (a C field): getresponse's connection, for close() from another
+    # thread; _NO_CONNECTION until one is set.
 
     # __init__(head, method=None, debuglevel=0, url=None) and close() are
     # ResponseBase's (typemaps.i): the head's fields (_r, status, reason,
@@ -163,6 +166,17 @@ class HTTPResponse(_raw.ResponseBase, io.BufferedIOBase):
         return _message(_raw.response_headers(self._r, True))
 
     def getheader(self, name, default=None):
+        if self._headers is None and self._r is not None:
+            # The message was never built (so never changed): C gives what
+            # email's get_all() and the join below would.
+            value = _response_getheader(self._r, name)
+            if value is not None and value is not NotImplemented:
+                return value
+            if value is None:
+                headers = default
+                if isinstance(headers, str) or not hasattr(headers, "__iter__"):
+                    return headers
+                return ", ".join(headers)
         if self.headers is None:
             raise ResponseNotReady()
         headers = self.headers.get_all(name) or default
@@ -220,7 +234,13 @@ class HTTPResponse(_raw.ResponseBase, io.BufferedIOBase):
             closes = conn._closes
             if _response_isclosed(r):
                 return b""
-            data = conn._call(_read, r, length, 0)
+            conn._busy += 1
+            try:
+                data = _read(r, length, 0)
+            finally:
+                conn._busy -= 1
+                if conn._close_pending:
+                    conn._closed_meanwhile()
             if len(data) < length:
                 if conn._closes != closes:
                     return data
