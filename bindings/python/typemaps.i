@@ -1143,10 +1143,21 @@ static int pyhttpc_resp_init(PyObject *self, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = {"head", "method", "debuglevel", "url", NULL};
     PyObject *head, *method = Py_None, *debuglevel = NULL, *url = Py_None;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!|OOO", kwlist, &PyTuple_Type, &head, &method,
-                                     &debuglevel, &url))
+    Py_ssize_t n = PyTuple_GET_SIZE(args);
+    if ((!kwds || PyDict_GET_SIZE(kwds) == 0) && n >= 1 && n <= 4) {
+        /* The per-request call, positional: no keyword parsing. */
+        head = PyTuple_GET_ITEM(args, 0);
+        if (n > 1)
+            method = PyTuple_GET_ITEM(args, 1);
+        if (n > 2)
+            debuglevel = PyTuple_GET_ITEM(args, 2);
+        if (n > 3)
+            url = PyTuple_GET_ITEM(args, 3);
+    } else if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OOO", kwlist, &head, &method,
+                                            &debuglevel, &url)) {
         return -1;
-    if (PyTuple_GET_SIZE(head) != 6) {
+    }
+    if (!PyTuple_Check(head) || PyTuple_GET_SIZE(head) != 6) {
         PyErr_SetString(PyExc_TypeError, "expected the head of an httpc response");
         return -1;
     }
