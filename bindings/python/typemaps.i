@@ -1220,6 +1220,7 @@ static void pyhttpc_resp_finalize(PyObject *self)
 static int pyhttpc_resp_traverse(PyObject *self, visitproc visit, void *arg)
 {
     pyhttpc_resp_fields *f = PYHTTPC_FIELDS(self);
+    Py_VISIT(Py_TYPE(self)); /* instances of a heap type hold their type */
     Py_VISIT(f->r);
     Py_VISIT(f->status);
     Py_VISIT(f->reason);
