@@ -211,6 +211,47 @@ class Concurrency(unittest.TestCase):
         self.assertEqual({(r.status, r.body) for r in results}, {(200, b"y" * 100)})
         self.assertEqual(server.peak, 4)
 
+    def test_pool_survives_a_connection_closed_while_idle(self):
+        """The server closes kept-alive connections after each answer
+        (without saying so): the pool's next request still succeeds (the
+        engine sees the idle socket closed and reconnects; a close that races
+        the request is retried once by the pool)."""
+        replies = []
+
+        class CloseAfterReply(threading.Thread):
+            def __init__(self):
+                super().__init__(daemon=True)
+                self.sock = socket.socket()
+                self.sock.bind(("127.0.0.1", 0))
+                self.sock.listen(8)
+                self.sock.settimeout(SERVER_LIFETIME)
+
+            def run(self):
+                for _ in range(3):
+                    try:
+                        conn, _ = self.sock.accept()
+                    except OSError:
+                        return
+                    with conn:
+                        while b"\r\n\r\n" not in conn.recv(65536):
+                            pass
+                        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                        replies.append(1)
+
+        server = CloseAfterReply()
+        server.start()
+        self.addCleanup(server.sock.close)
+
+        async def main():
+            async with aio.Pool() as pool:
+                url = "http://127.0.0.1:%d/" % server.sock.getsockname()[1]
+                first = await pool.request("GET", url)
+                await asyncio.sleep(0.2)  # the server has closed it by now
+                second = await pool.request("GET", url)
+                return first.body, second.body
+        self.assertEqual(run(main()), (b"ok", b"ok"))
+        self.assertEqual(len(replies), 2)
+
     def test_cancel_at_random_moments(self):
         """Requests on an endless body and on a slow answer, cancelled at
         random moments (also by asyncio.timeout()): no descriptor stays

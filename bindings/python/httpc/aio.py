@@ -474,26 +474,36 @@ class Pool:
             slots = self._slots[origin] = asyncio.Semaphore(self.limit_per_origin)
         async with slots:
             idle = self._idle.setdefault(origin, [])
-            conn = idle.pop() if idle else None
-            if conn is None:
-                host = "[%s]" % parts.hostname if ":" in parts.hostname else parts.hostname
-                if https:
-                    conn = AsyncHTTPSConnection(host, origin[2], timeout=self.timeout,
-                                                context=self.context)
-                else:
-                    conn = AsyncHTTPConnection(host, origin[2], timeout=self.timeout)
-            try:
-                await conn.request(method, target, body, headers or {})
-                r = await conn.getresponse()
-                data = await r.read()
-            except BaseException:
-                conn.close()
-                raise
+            while True:
+                reused = bool(idle)
+                conn = idle.pop() if reused else self._connect(parts, origin)
+                try:
+                    await conn.request(method, target, body, headers or {})
+                    r = await conn.getresponse()
+                    data = await r.read()
+                except _STALE:
+                    conn.close()
+                    # A kept-alive connection the server had closed meanwhile:
+                    # once more on a new one, when the body can be sent again.
+                    if reused and _resendable(body):
+                        continue
+                    raise
+                except BaseException:
+                    conn.close()
+                    raise
+                break
             if r.will_close:
                 conn.close()
             else:
                 idle.append(conn)
             return Response(r.status, r.reason, r.version, r.headers, data, url)
+
+    def _connect(self, parts, origin):
+        host = "[%s]" % parts.hostname if ":" in parts.hostname else parts.hostname
+        if origin[0] == "https":
+            return AsyncHTTPSConnection(host, origin[2], timeout=self.timeout,
+                                        context=self.context)
+        return AsyncHTTPConnection(host, origin[2], timeout=self.timeout)
 
     def close(self):
         for conns in self._idle.values():
@@ -506,6 +516,15 @@ class Pool:
 
     async def __aexit__(self, *exc):
         self.close()
+
+
+# What a request on a connection the server closed while it was idle meets
+# (RemoteDisconnected is a ConnectionResetError).
+_STALE = (ConnectionResetError, BrokenPipeError)
+
+
+def _resendable(body):
+    return body is None or isinstance(body, (bytes, bytearray, memoryview, str))
 
 
 _pools = {}  # the default Pool of each running loop
