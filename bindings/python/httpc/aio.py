@@ -42,23 +42,52 @@ _nb_read_all = _raw.nb_read_all
 _nb_readinto = _raw.nb_readinto
 _CHUNK = 65536
 
-# Descriptors a coroutine watches now: fd -> (loop, reading, writing). The
-# engine announces a descriptor it is about to close (conn_watch_sockets);
-# it is taken off its loop first, so a reused number is never watched by
-# mistake. (The coroutines take theirs off before every C call already:
-# this is the net under that rule.)
+# Descriptors on a loop: fd -> _Watch. A descriptor stays registered after
+# its wait ends (the next wait on it, most often for the same event, then
+# costs no add/remove, two epoll_ctl calls, on the loop); it leaves the loop
+# when the engine announces it is about to close it (conn_watch_sockets),
+# so a reused number is never watched by mistake, when a wait needs other
+# events, or when it turns ready with no one waiting (an idle keep-alive
+# socket the server closed: a level-triggered loop would call us forever).
 _watched = {}
+
+
+class _Watch:
+    __slots__ = ("loop", "fd", "reading", "writing", "future")
+
+    def __init__(self, loop, fd, reading, writing):
+        self.loop, self.fd, self.reading, self.writing = loop, fd, reading, writing
+        self.future = None
+        if reading:
+            loop.add_reader(fd, _ready, self)
+        if writing:
+            loop.add_writer(fd, _ready, self)
+
+    def remove(self):
+        if _watched.get(self.fd) is self:
+            del _watched[self.fd]
+        loop = self.loop
+        if loop.is_closed():
+            return
+        if self.reading:
+            loop.remove_reader(self.fd)
+        if self.writing:
+            loop.remove_writer(self.fd)
+
+
+def _ready(watch):
+    fut = watch.future
+    if fut is None or fut.done():
+        watch.remove()  # ready with no one waiting
+    else:
+        fut.set_result(None)
 
 
 def _on_socket(fd, event):
     if event == _SOCKET_CLOSING:
-        entry = _watched.pop(fd, None)
-        if entry is not None:
-            loop, reading, writing = entry
-            if reading:
-                loop.remove_reader(fd)
-            if writing:
-                loop.remove_writer(fd)
+        watch = _watched.get(fd)
+        if watch is not None:
+            watch.remove()
 
 
 _raw.set_socket_handler(_on_socket)
@@ -84,28 +113,27 @@ async def _wait(waiter, wait):
     fd, events, timeout_ms = wait
     loop = asyncio.get_running_loop()
     fut = loop.create_future()
-    reading = fd >= 0 and bool(events & _WAIT_READ)
-    writing = fd >= 0 and bool(events & _WAIT_WRITE)
-    if reading:
-        loop.add_reader(fd, _wake, fut)
-    if writing:
-        loop.add_writer(fd, _wake, fut)
-    if reading or writing:
-        _watched[fd] = (loop, reading, writing)
+    watch = None
+    if fd >= 0:
+        reading, writing = bool(events & _WAIT_READ), bool(events & _WAIT_WRITE)
+        watch = _watched.get(fd)
+        if watch is not None and (watch.loop is not loop or watch.reading != reading
+                                  or watch.writing != writing):
+            watch.remove()
+            watch = None
+        if watch is None:
+            watch = _watched[fd] = _Watch(loop, fd, reading, writing)
+        watch.future = fut
     timer = loop.call_later(timeout_ms / 1000.0, _wake, fut) if timeout_ms >= 0 else None
-    if not (reading or writing or timer):
+    if watch is None and timer is None:
         loop.call_soon(_wake, fut)  # nothing to watch: try again soon
     waiter.future = fut
     try:
         await fut
     finally:
         waiter.future = None
-        if (reading or writing) and _watched.get(fd, (None,))[0] is loop:
-            del _watched[fd]
-            if reading:
-                loop.remove_reader(fd)
-            if writing:
-                loop.remove_writer(fd)
+        if watch is not None:
+            watch.future = None
         if timer is not None:
             timer.cancel()
 
