@@ -294,6 +294,38 @@ class Concurrency(unittest.TestCase):
 
 
 class Behaviour(unittest.TestCase):
+    def test_cancel_while_connecting_and_resolving(self):
+        """A listener whose accept queue is full drops SYNs: connects hang.
+        Cancelled by asyncio.timeout() at random moments, by IP literal and by
+        name (the resolver's helper descriptor too), nothing stays open."""
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        self.addCleanup(listener.close)
+        port = listener.getsockname()[1]
+        fillers = []
+        self.addCleanup(lambda: [f.close() for f in fillers])
+        for _ in range(8):
+            f = socket.socket()
+            f.setblocking(False)
+            f.connect_ex(("127.0.0.1", port))
+            fillers.append(f)
+        rng = random.Random(7)
+
+        async def main():
+            before = len(os.listdir("/proc/self/fd"))
+            for i in range(20):
+                host = "localhost" if i % 2 else "127.0.0.1"
+                conn = aio.AsyncHTTPConnection(host, port, timeout=30)
+                with self.assertRaises(TimeoutError):
+                    async with asyncio.timeout(rng.uniform(0.0, 0.2)):
+                        await conn.request("GET", "/")
+                conn.close()
+            await asyncio.sleep(0.2)  # a resolver thread may still be ending
+            return before, len(os.listdir("/proc/self/fd"))
+        before, after = run(main())
+        self.assertEqual(after, before)
+
     def test_timeout_and_close_from_another_task(self):
         server = SlowServer(delay=5.0)
         self.addCleanup(server.stop)
