@@ -14,6 +14,7 @@
 
 %{
 #include <string.h>
+#include <structmember.h>
 
 static PyObject *pyhttpc_error_factory = NULL; /* callable(code, msg, errno, expected, line, partial) */
 static PyObject *pyhttpc_debug_printer = NULL; /* callable(line: str) */
@@ -171,6 +172,18 @@ HTTPC_PY_CHECKED(httpc_tls_context_load_verify_pem)
 %ignore httpc_response_read_all;
 %ignore httpc_response_readline;
 %ignore httpc_response_peek;
+/* The non-blocking engine is driven by httpc.aio's natives, not by the
+ * generated wrappers (a callback and an out-struct SWIG cannot use well). */
+%ignore httpc_conn_set_nonblocking;
+%ignore httpc_conn_nonblocking;
+%ignore httpc_conn_wait;
+%ignore httpc_response_wait;
+%ignore httpc_wait;
+%ignore httpc_socket_fn;
+%ignore httpc_conn_set_socket_callback;
+%ignore httpc_conn_body_write;
+%ignore httpc_conn_body_end;
+%ignore httpc_conn_set_max_response_size;
 
 /* ---------------------------------------------------------------------- */
 /* Natives                                                                 */
@@ -216,20 +229,22 @@ static int pyhttpc_resp_arg(PyObject *obj, httpc_response **out)
 }
 
 /* conn_new(host, port, tls_or_None_or_False, timeout, source_host, source_port,
- *          blocksize, debuglevel) -> conn. tls False: plain HTTP. */
+ *          blocksize, debuglevel[, total_timeout]) -> conn. tls False: plain
+ * HTTP. total_timeout: seconds a whole response may take (negative: none). */
 static PyObject *pyhttpc_conn_new(PyObject *self, PyObject *args)
 {
     const char *host, *source_host;
     int port, source_port, debuglevel;
-    double timeout;
+    double timeout, total_timeout = -1.0;
     Py_ssize_t blocksize;
     PyObject *tls;
     (void)self;
-    if (!PyArg_ParseTuple(args, "siOdzini", &host, &port, &tls, &timeout, &source_host,
-                          &source_port, &blocksize, &debuglevel))
+    if (!PyArg_ParseTuple(args, "siOdzini|d", &host, &port, &tls, &timeout, &source_host,
+                          &source_port, &blocksize, &debuglevel, &total_timeout))
         return NULL;
     httpc_conn_options opts = HTTPC_CONN_OPTIONS_INIT;
     opts.timeout = timeout;
+    opts.total_timeout = total_timeout;
     opts.source_host = source_host;
     opts.source_port = source_port;
     opts.blocksize = blocksize > 0 ? (size_t)blocksize : 8192;
@@ -361,14 +376,26 @@ static int pyhttpc_headers_from(PyObject *obj, pyhttpc_headers *h)
 
 /* request(conn, method, url, body, headers, encode_chunked) -> None, or
  * NotImplemented when an argument needs the generic (Python) path; nothing
- * is sent in that case. */
-static PyObject *pyhttpc_request(PyObject *self, PyObject *args)
+ * is sent in that case. nb_request: the same on a non-blocking connection,
+ * with the GIL held (nothing waits); Ellipsis when it would block (call
+ * again with the same body object: the engine keeps a pointer to its
+ * bytes); body Ellipsis opens a pushed body; a str body asks for the
+ * generic path (its encoded bytes would not outlive this call). */
+static PyObject *pyhttpc_request_common(PyObject *const *args, Py_ssize_t nargs, int nonblocking)
 {
-    PyObject *pconn, *pmethod, *purl, *pbody, *pheaders;
-    int encode_chunked;
-    (void)self;
-    if (!PyArg_ParseTuple(args, "OUUOOp", &pconn, &pmethod, &purl, &pbody, &pheaders,
-                          &encode_chunked))
+    /* Parsed by hand (METH_FASTCALL): this runs once per request. */
+    if (nargs != 6) {
+        PyErr_SetString(PyExc_TypeError, "request() takes 6 arguments");
+        return NULL;
+    }
+    PyObject *pconn = args[0], *pmethod = args[1], *purl = args[2], *pbody = args[3],
+             *pheaders = args[4];
+    if (!PyUnicode_Check(pmethod) || !PyUnicode_Check(purl)) {
+        PyErr_SetString(PyExc_TypeError, "method and url must be str");
+        return NULL;
+    }
+    int encode_chunked = PyObject_IsTrue(args[5]);
+    if (encode_chunked < 0)
         return NULL;
     httpc_conn *conn;
     if (pyhttpc_conn_arg(pconn, &conn) < 0)
@@ -386,8 +413,10 @@ static PyObject *pyhttpc_request(PyObject *self, PyObject *args)
     Py_buffer view = {0};
     PyObject *encoded = NULL;
     if (pbody == Py_None) {
+    } else if (nonblocking && pbody == Py_Ellipsis) {
+        body.kind = HTTPC_BODY_PUSH;
     } else if (PyUnicode_Check(pbody)) {
-        if (PyUnicode_MAX_CHAR_VALUE(pbody) > 0xff)
+        if (nonblocking || PyUnicode_MAX_CHAR_VALUE(pbody) > 0xff)
             Py_RETURN_NOTIMPLEMENTED;
         encoded = PyUnicode_AsLatin1String(pbody);
         if (!encoded)
@@ -411,11 +440,18 @@ static PyObject *pyhttpc_request(PyObject *self, PyObject *args)
     PyObject *result = NULL;
     if (hr == 1) {
         int rc;
-        Py_BEGIN_ALLOW_THREADS
-        rc = httpc_conn_request(conn, method, url, body.kind == HTTPC_BODY_NONE ? NULL : &body,
-                                h.items, h.n, encode_chunked ? HTTPC_ENCODE_CHUNKED : 0);
-        Py_END_ALLOW_THREADS
-        if (rc < 0)
+        const httpc_body *b = body.kind == HTTPC_BODY_NONE ? NULL : &body;
+        int flags = encode_chunked ? HTTPC_ENCODE_CHUNKED : 0;
+        if (nonblocking) {
+            rc = httpc_conn_request(conn, method, url, b, h.items, h.n, flags);
+        } else {
+            Py_BEGIN_ALLOW_THREADS
+            rc = httpc_conn_request(conn, method, url, b, h.items, h.n, flags);
+            Py_END_ALLOW_THREADS
+        }
+        if (rc == HTTPC_E_WOULD_BLOCK && nonblocking)
+            result = Py_NewRef(Py_Ellipsis);
+        else if (rc < 0)
             pyhttpc_raise(rc, NULL);
         else
             result = Py_NewRef(Py_None);
@@ -427,6 +463,18 @@ static PyObject *pyhttpc_request(PyObject *self, PyObject *args)
         PyBuffer_Release(&view);
     Py_XDECREF(encoded);
     return result;
+}
+
+static PyObject *pyhttpc_request(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    return pyhttpc_request_common(args, nargs, 0);
+}
+
+static PyObject *pyhttpc_nb_request(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    return pyhttpc_request_common(args, nargs, 1);
 }
 
 /* putheader(conn, name: bytes, values: list of bytes) */
@@ -519,6 +567,10 @@ static PyObject *pyhttpc_set_tunnel(PyObject *self, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* (resp capsule, status, reason, version, will_close, chunked) of a new
+ * response, which the capsule then owns. */
+static PyObject *pyhttpc_head(httpc_response *resp);
+
 /* getresponse(conn) -> (resp, status, reason, version, will_close, chunked) */
 static PyObject *pyhttpc_getresponse(PyObject *self, PyObject *pconn)
 {
@@ -533,20 +585,41 @@ static PyObject *pyhttpc_getresponse(PyObject *self, PyObject *pconn)
     Py_END_ALLOW_THREADS
     if (rc < 0)
         return pyhttpc_raise(rc, NULL);
+    return pyhttpc_head(resp);
+}
+
+static PyObject *pyhttpc_head(httpc_response *resp)
+{
     const char *reason = httpc_response_reason(resp);
     PyObject *preason = PyUnicode_DecodeLatin1(reason, (Py_ssize_t)strlen(reason), NULL);
     PyObject *presp =
         PyCapsule_New(resp, pyhttpc_response_capsule, pyhttpc_response_capsule_free);
     if (!preason || !presp) {
         Py_XDECREF(preason);
-        Py_XDECREF(presp);
-        httpc_response_free(resp);
+        if (presp)
+            Py_DECREF(presp); /* frees the response */
+        else
+            httpc_response_free(resp);
         return NULL;
     }
-    return Py_BuildValue("(NiNiNN)", presp, httpc_response_status(resp), preason,
-                         httpc_response_version(resp),
-                         PyBool_FromLong(httpc_response_will_close(resp)),
-                         PyBool_FromLong(httpc_response_chunked(resp)));
+    PyObject *head = PyTuple_New(6);
+    PyObject *status = PyLong_FromLong(httpc_response_status(resp));
+    PyObject *version = PyLong_FromLong(httpc_response_version(resp));
+    if (!head || !status || !version) {
+        Py_XDECREF(head);
+        Py_XDECREF(status);
+        Py_XDECREF(version);
+        Py_DECREF(preason);
+        Py_DECREF(presp);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(head, 0, presp);
+    PyTuple_SET_ITEM(head, 1, status);
+    PyTuple_SET_ITEM(head, 2, preason);
+    PyTuple_SET_ITEM(head, 3, version);
+    PyTuple_SET_ITEM(head, 4, PyBool_FromLong(httpc_response_will_close(resp)));
+    PyTuple_SET_ITEM(head, 5, PyBool_FromLong(httpc_response_chunked(resp)));
+    return head;
 }
 
 /* read_all(resp) -> bytes; IncompleteRead carries the partial body. */
@@ -575,13 +648,17 @@ static PyObject *pyhttpc_read_all(PyObject *self, PyObject *presp)
 typedef int (*pyhttpc_reader)(httpc_response *, void *, size_t, size_t *);
 
 /* read(resp, n, kind) -> bytes: kind 0 read, 1 read1, 2 readline. */
-static PyObject *pyhttpc_read(PyObject *self, PyObject *args)
+static PyObject *pyhttpc_read(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    PyObject *presp;
-    Py_ssize_t cap;
-    int kind;
     (void)self;
-    if (!PyArg_ParseTuple(args, "Oni", &presp, &cap, &kind))
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "read() takes 3 arguments");
+        return NULL;
+    }
+    PyObject *presp = args[0];
+    Py_ssize_t cap = PyLong_AsSsize_t(args[1]);
+    int kind = (int)PyLong_AsLong(args[2]);
+    if ((cap == -1 || kind == -1) && PyErr_Occurred())
         return NULL;
     httpc_response *resp;
     if (pyhttpc_resp_arg(presp, &resp) < 0)
@@ -723,6 +800,32 @@ static PyObject *pyhttpc_response_headers(PyObject *self, PyObject *args)
                                          : httpc_response_headers(resp));
 }
 
+/* response_getheader(resp, name: str) -> every value of the field joined
+ * with ", " (http.client's getheader), or None when absent; NotImplemented
+ * for a name that is not ASCII text (the caller's email path decides). */
+static PyObject *pyhttpc_response_getheader(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    (void)self;
+    httpc_response *resp;
+    if (nargs != 2 || pyhttpc_resp_arg(args[0], &resp) < 0)
+        return nargs != 2 ? (PyErr_SetString(PyExc_TypeError, "response_getheader() takes 2 arguments"), NULL) : NULL;
+    PyObject *pname = args[1];
+    if (!PyUnicode_Check(pname) || !PyUnicode_IS_ASCII(pname))
+        Py_RETURN_NOTIMPLEMENTED;
+    const char *name = PyUnicode_AsUTF8(pname);
+    if (!name)
+        return NULL;
+    if (strlen(name) != (size_t)PyUnicode_GET_LENGTH(pname))
+        Py_RETURN_NOTIMPLEMENTED;
+    const char *value = httpc_response_getheader(resp, name, NULL);
+    if (!value) {
+        if (httpc_last_error_code() == HTTPC_E_NOMEM)
+            return PyErr_NoMemory();
+        Py_RETURN_NONE;
+    }
+    return PyUnicode_DecodeLatin1(value, (Py_ssize_t)strlen(value), NULL);
+}
+
 /* conn_fileno(conn) -> int (-1: no socket); conn.sock asks it every time. */
 static PyObject *pyhttpc_conn_fileno(PyObject *self, PyObject *pconn)
 {
@@ -755,33 +858,531 @@ static PyObject *pyhttpc_last_error(PyObject *self, PyObject *unused)
     return Py_BuildValue("(isiiLLy)", e->code, e->message, e->os_errno, e->tls_error,
                          (long long)e->partial, (long long)e->expected, e->line);
 }
+
+/* ---------------------------------------------------------------------- */
+/* Non-blocking natives (httpc.aio)                                        */
+/* ---------------------------------------------------------------------- */
+/* Each runs one step with the GIL held (in non-blocking mode nothing
+ * waits) and returns Ellipsis when the step would block: httpc.aio then
+ * waits on the loop for what conn_wait/response_wait name and calls the
+ * same native again with the same arguments. Other errors raise. */
+
+static PyObject *pyhttpc_nb_status(int rc)
+{
+    if (rc == HTTPC_E_WOULD_BLOCK)
+        return Py_NewRef(Py_Ellipsis);
+    if (rc < 0)
+        return pyhttpc_raise(rc, NULL);
+    Py_RETURN_NONE;
+}
+
+/* conn_set_nonblocking(conn, enabled) */
+static PyObject *pyhttpc_conn_set_nonblocking(PyObject *self, PyObject *args)
+{
+    PyObject *pconn;
+    int enabled;
+    (void)self;
+    httpc_conn *conn;
+    if (!PyArg_ParseTuple(args, "Op", &pconn, &enabled) || pyhttpc_conn_arg(pconn, &conn) < 0)
+        return NULL;
+    return pyhttpc_nb_status(httpc_conn_set_nonblocking(conn, enabled));
+}
+
+/* nb_connect(conn) */
+static PyObject *pyhttpc_nb_connect(PyObject *self, PyObject *pconn)
+{
+    httpc_conn *conn;
+    (void)self;
+    if (pyhttpc_conn_arg(pconn, &conn) < 0)
+        return NULL;
+    return pyhttpc_nb_status(httpc_conn_connect(conn));
+}
+
+/* nb_endheaders(conn, body: bytes-like, None or Ellipsis (pushed), encode_chunked) */
+static PyObject *pyhttpc_nb_endheaders(PyObject *self, PyObject *args)
+{
+    PyObject *pconn, *pbody;
+    int encode_chunked;
+    (void)self;
+    httpc_conn *conn;
+    if (!PyArg_ParseTuple(args, "OOp", &pconn, &pbody, &encode_chunked) ||
+        pyhttpc_conn_arg(pconn, &conn) < 0)
+        return NULL;
+    httpc_body body = {HTTPC_BODY_NONE, NULL, 0, -1, NULL, NULL, NULL};
+    Py_buffer view = {0};
+    if (pbody == Py_Ellipsis) {
+        body.kind = HTTPC_BODY_PUSH;
+    } else if (pbody != Py_None) {
+        if (PyObject_GetBuffer(pbody, &view, PyBUF_SIMPLE) < 0)
+            return NULL;
+        body.kind = HTTPC_BODY_BYTES;
+        body.data = view.buf;
+        body.len = (size_t)view.len;
+    }
+    int rc = httpc_conn_endheaders(conn, pbody == Py_None ? NULL : &body,
+                                   encode_chunked ? HTTPC_ENCODE_CHUNKED : 0);
+    if (view.obj)
+        PyBuffer_Release(&view);
+    return pyhttpc_nb_status(rc);
+}
+
+typedef int (*pyhttpc_conn_data_fn)(httpc_conn *, const void *, size_t);
+
+static PyObject *pyhttpc_nb_data(PyObject *args, pyhttpc_conn_data_fn fn)
+{
+    PyObject *pconn;
+    Py_buffer view;
+    httpc_conn *conn;
+    if (!PyArg_ParseTuple(args, "Oy*", &pconn, &view))
+        return NULL;
+    if (pyhttpc_conn_arg(pconn, &conn) < 0) {
+        PyBuffer_Release(&view);
+        return NULL;
+    }
+    int rc = fn(conn, view.buf, (size_t)view.len);
+    PyBuffer_Release(&view);
+    return pyhttpc_nb_status(rc);
+}
+
+/* nb_send(conn, data) / nb_body_write(conn, data) / nb_body_end(conn) */
+static PyObject *pyhttpc_nb_send(PyObject *self, PyObject *args)
+{
+    (void)self;
+    return pyhttpc_nb_data(args, httpc_conn_send);
+}
+
+static PyObject *pyhttpc_nb_body_write(PyObject *self, PyObject *args)
+{
+    (void)self;
+    return pyhttpc_nb_data(args, httpc_conn_body_write);
+}
+
+static PyObject *pyhttpc_nb_body_end(PyObject *self, PyObject *pconn)
+{
+    httpc_conn *conn;
+    (void)self;
+    if (pyhttpc_conn_arg(pconn, &conn) < 0)
+        return NULL;
+    return pyhttpc_nb_status(httpc_conn_body_end(conn));
+}
+
+/* nb_getresponse(conn) -> head tuple (as getresponse) */
+static PyObject *pyhttpc_nb_getresponse(PyObject *self, PyObject *pconn)
+{
+    httpc_conn *conn;
+    httpc_response *resp = NULL;
+    (void)self;
+    if (pyhttpc_conn_arg(pconn, &conn) < 0)
+        return NULL;
+    int rc = httpc_conn_getresponse(conn, &resp);
+    if (rc < 0)
+        return pyhttpc_nb_status(rc);
+    return pyhttpc_head(resp);
+}
+
+/* nb_read_all(resp) -> bytes; IncompleteRead carries the partial body. */
+static PyObject *pyhttpc_nb_read_all(PyObject *self, PyObject *presp)
+{
+    httpc_response *resp;
+    char *data = NULL;
+    size_t len = 0;
+    (void)self;
+    if (pyhttpc_resp_arg(presp, &resp) < 0)
+        return NULL;
+    int rc = httpc_response_read_all(resp, &data, &len);
+    if (rc == HTTPC_E_WOULD_BLOCK)
+        return Py_NewRef(Py_Ellipsis);
+    PyObject *out = PyBytes_FromStringAndSize(data ? data : "", (Py_ssize_t)len);
+    httpc_free(data);
+    if (rc < 0) {
+        pyhttpc_raise(rc, out);
+        Py_XDECREF(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* nb_readinto(resp, writable buffer, kind) -> int: kind 0 read (fill),
+ * 1 read1, 2 readline. */
+static PyObject *pyhttpc_nb_readinto(PyObject *self, PyObject *args)
+{
+    PyObject *presp;
+    Py_buffer view;
+    int kind;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "Ow*i", &presp, &view, &kind))
+        return NULL;
+    httpc_response *resp;
+    if (pyhttpc_resp_arg(presp, &resp) < 0) {
+        PyBuffer_Release(&view);
+        return NULL;
+    }
+    static const pyhttpc_reader readers[] = {httpc_response_read, httpc_response_read1,
+                                             httpc_response_readline};
+    size_t n = 0;
+    int rc = readers[kind < 0 || kind > 2 ? 0 : kind](resp, view.buf, (size_t)view.len, &n);
+    PyBuffer_Release(&view);
+    if (rc < 0)
+        return pyhttpc_nb_status(rc);
+    return PyLong_FromSize_t(n);
+}
+
+static PyObject *pyhttpc_wait_tuple(int rc, const httpc_wait *w)
+{
+    if (rc < 0)
+        return pyhttpc_raise(rc, NULL);
+    return Py_BuildValue("(iiL)", w->fd, w->events, (long long)w->timeout_ms);
+}
+
+/* conn_wait(conn) / response_wait(resp) -> (fd, events, timeout_ms) */
+static PyObject *pyhttpc_conn_wait(PyObject *self, PyObject *pconn)
+{
+    httpc_conn *conn;
+    httpc_wait w;
+    (void)self;
+    if (pyhttpc_conn_arg(pconn, &conn) < 0)
+        return NULL;
+    return pyhttpc_wait_tuple(httpc_conn_wait(conn, &w), &w);
+}
+
+static PyObject *pyhttpc_response_wait(PyObject *self, PyObject *presp)
+{
+    httpc_response *resp;
+    httpc_wait w;
+    (void)self;
+    if (pyhttpc_resp_arg(presp, &resp) < 0)
+        return NULL;
+    return pyhttpc_wait_tuple(httpc_response_wait(resp, &w), &w);
+}
+
+/* Descriptor announcements go to one Python callable(fd, event) for every
+ * watched connection: no per-connection state in C outlives anything. */
+static PyObject *pyhttpc_socket_handler = NULL;
+
+static void pyhttpc_socket_trampoline(void *userdata, int fd, int event)
+{
+    (void)userdata;
+    PyGILState_STATE g = PyGILState_Ensure();
+    if (pyhttpc_socket_handler) {
+        /* An exception being raised (a close on the error path) is kept. */
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        PyObject *r = PyObject_CallFunction(pyhttpc_socket_handler, "ii", fd, event);
+        if (!r)
+            PyErr_WriteUnraisable(pyhttpc_socket_handler);
+        Py_XDECREF(r);
+        PyErr_Restore(type, value, tb);
+    }
+    PyGILState_Release(g);
+}
+
+/* set_socket_handler(callable) ; conn_watch_sockets(conn) */
+static PyObject *pyhttpc_set_socket_handler(PyObject *self, PyObject *fn)
+{
+    (void)self;
+    Py_INCREF(fn);
+    Py_XSETREF(pyhttpc_socket_handler, fn);
+    Py_RETURN_NONE;
+}
+
+static PyObject *pyhttpc_conn_watch_sockets(PyObject *self, PyObject *pconn)
+{
+    httpc_conn *conn;
+    (void)self;
+    if (pyhttpc_conn_arg(pconn, &conn) < 0)
+        return NULL;
+    return pyhttpc_nb_status(httpc_conn_set_socket_callback(conn, pyhttpc_socket_trampoline, NULL));
+}
+
+/* conn_set_max_response_size(conn, max_bytes) */
+static PyObject *pyhttpc_conn_set_max_response_size(PyObject *self, PyObject *args)
+{
+    PyObject *pconn;
+    long long max_bytes;
+    (void)self;
+    httpc_conn *conn;
+    if (!PyArg_ParseTuple(args, "OL", &pconn, &max_bytes) || pyhttpc_conn_arg(pconn, &conn) < 0)
+        return NULL;
+    return pyhttpc_nb_status(httpc_conn_set_max_response_size(conn, (int64_t)max_bytes));
+}
+
+/* ---------------------------------------------------------------------- */
+/* ResponseBase: the C part of httpc.HTTPResponse                          */
+/* ---------------------------------------------------------------------- */
+/* http.client's HTTPResponse is an io.BufferedIOBase, and so is httpc's.
+ * Measured, a Python subclass of it spent ~10k of the ~30k instructions of
+ * a keep-alive request on its own life: the Python __init__, and IOBase's
+ * finalizer, which looks up `closed` and calls the Python close(), which
+ * calls IOBase.close() (flush(), an attribute store) before closing the C
+ * response. ResponseBase (a subclass of _io._BufferedIOBase, whose layout
+ * it extends at an offset read at import) keeps the head's fields in C, sets
+ * them in a C __init__, has close() in C, and finalizes by closing the C
+ * response directly when neither close() nor flush() is overridden (what
+ * else IOBase.close() would do there, no one can observe). */
+
+typedef struct {
+    PyObject *r; /* the response capsule */
+    PyObject *status, *reason, *version, *will_close, *chunked;
+    PyObject *conn; /* _conn: the connection, for close() from another thread */
+} pyhttpc_resp_fields;
+
+static Py_ssize_t pyhttpc_resp_offset;           /* where the fields start */
+static PyTypeObject *pyhttpc_iobase_type;        /* _io._BufferedIOBase */
+static PyObject *pyhttpc_iobase_close;           /* _io._IOBase.close */
+static PyObject *pyhttpc_iobase_flush;           /* _io._IOBase.flush */
+static PyObject *pyhttpc_resp_close_descr;       /* ResponseBase.close */
+static PyObject *pyhttpc_no_connection;         /* _conn until one is set */
+static PyObject *pyhttpc_str_close, *pyhttpc_str_flush, *pyhttpc_str_method,
+    *pyhttpc_str_debuglevel, *pyhttpc_str_url;
+
+#define PYHTTPC_FIELDS(self) ((pyhttpc_resp_fields *)((char *)(self) + pyhttpc_resp_offset))
+
+/* __init__(head, method=None, debuglevel=0, url=None): head is the tuple
+ * getresponse gives; only what differs from the class defaults is stored. */
+static int pyhttpc_resp_init(PyObject *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"head", "method", "debuglevel", "url", NULL};
+    PyObject *head, *method = Py_None, *debuglevel = NULL, *url = Py_None;
+    Py_ssize_t n = PyTuple_GET_SIZE(args);
+    if ((!kwds || PyDict_GET_SIZE(kwds) == 0) && n >= 1 && n <= 4) {
+        /* The per-request call, positional: no keyword parsing. */
+        head = PyTuple_GET_ITEM(args, 0);
+        if (n > 1)
+            method = PyTuple_GET_ITEM(args, 1);
+        if (n > 2)
+            debuglevel = PyTuple_GET_ITEM(args, 2);
+        if (n > 3)
+            url = PyTuple_GET_ITEM(args, 3);
+    } else if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|OOO", kwlist, &head, &method,
+                                            &debuglevel, &url)) {
+        return -1;
+    }
+    if (!PyTuple_Check(head) || PyTuple_GET_SIZE(head) != 6) {
+        PyErr_SetString(PyExc_TypeError, "expected the head of an httpc response");
+        return -1;
+    }
+    pyhttpc_resp_fields *f = PYHTTPC_FIELDS(self);
+    Py_XSETREF(f->r, Py_NewRef(PyTuple_GET_ITEM(head, 0)));
+    Py_XSETREF(f->status, Py_NewRef(PyTuple_GET_ITEM(head, 1)));
+    Py_XSETREF(f->reason, Py_NewRef(PyTuple_GET_ITEM(head, 2)));
+    Py_XSETREF(f->version, Py_NewRef(PyTuple_GET_ITEM(head, 3)));
+    Py_XSETREF(f->will_close, Py_NewRef(PyTuple_GET_ITEM(head, 4)));
+    Py_XSETREF(f->chunked, Py_NewRef(PyTuple_GET_ITEM(head, 5)));
+    if (!f->conn && pyhttpc_no_connection)
+        f->conn = Py_NewRef(pyhttpc_no_connection);
+    if (debuglevel && PyObject_IsTrue(debuglevel) &&
+        PyObject_SetAttr(self, pyhttpc_str_debuglevel, debuglevel) < 0)
+        return -1;
+    if (method != Py_None && PyObject_SetAttr(self, pyhttpc_str_method, method) < 0)
+        return -1;
+    if (url != Py_None && PyObject_SetAttr(self, pyhttpc_str_url, url) < 0)
+        return -1;
+    return 0;
+}
+
+static void pyhttpc_resp_close_c(PyObject *self)
+{
+    httpc_response *resp;
+    PyObject *r = PYHTTPC_FIELDS(self)->r;
+    if (r && PyCapsule_CheckExact(r) &&
+        (resp = PyCapsule_GetPointer(r, pyhttpc_response_capsule)) != NULL)
+        httpc_response_close(resp);
+    else
+        PyErr_Clear();
+}
+
+/* close(): IOBase.close(), then the C response closed whatever happened. */
+static PyObject *pyhttpc_resp_close(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    PyObject *res = PyObject_CallOneArg(pyhttpc_iobase_close, self);
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    pyhttpc_resp_close_c(self);
+    PyErr_Restore(type, value, tb);
+    return res;
+}
+
+static void pyhttpc_resp_finalize(PyObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    if (_PyType_Lookup(tp, pyhttpc_str_close) == pyhttpc_resp_close_descr &&
+        _PyType_Lookup(tp, pyhttpc_str_flush) == pyhttpc_iobase_flush) {
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        pyhttpc_resp_close_c(self);
+        PyErr_Restore(type, value, tb);
+        return;
+    }
+    pyhttpc_iobase_type->tp_finalize(self); /* IOBase's: close() unless closed */
+}
+
+static int pyhttpc_resp_traverse(PyObject *self, visitproc visit, void *arg)
+{
+    pyhttpc_resp_fields *f = PYHTTPC_FIELDS(self);
+    Py_VISIT(Py_TYPE(self)); /* instances of a heap type hold their type */
+    Py_VISIT(f->r);
+    Py_VISIT(f->status);
+    Py_VISIT(f->reason);
+    Py_VISIT(f->version);
+    Py_VISIT(f->will_close);
+    Py_VISIT(f->chunked);
+    Py_VISIT(f->conn);
+    return pyhttpc_iobase_type->tp_traverse(self, visit, arg);
+}
+
+static int pyhttpc_resp_clear_fields(PyObject *self)
+{
+    pyhttpc_resp_fields *f = PYHTTPC_FIELDS(self);
+    Py_CLEAR(f->r);
+    Py_CLEAR(f->status);
+    Py_CLEAR(f->reason);
+    Py_CLEAR(f->version);
+    Py_CLEAR(f->will_close);
+    Py_CLEAR(f->chunked);
+    Py_CLEAR(f->conn);
+    return 0;
+}
+
+static int pyhttpc_resp_clear(PyObject *self)
+{
+    pyhttpc_resp_clear_fields(self);
+    return pyhttpc_iobase_type->tp_clear ? pyhttpc_iobase_type->tp_clear(self) : 0;
+}
+
+static void pyhttpc_resp_dealloc(PyObject *self)
+{
+    /* Reached from the Python subclass's dealloc (already finalized, still
+     * GC-tracked, as IOBase's dealloc expects); this heap type's instances
+     * own a reference to their type, which IOBase's static dealloc leaves. */
+    PyTypeObject *tp = Py_TYPE(self);
+    pyhttpc_resp_clear_fields(self);
+    pyhttpc_iobase_type->tp_dealloc(self);
+    Py_DECREF(tp);
+}
+
+static PyMethodDef pyhttpc_resp_methods[] = {
+    {"close", pyhttpc_resp_close, METH_NOARGS, "Closes the response (and the body's socket)."},
+    {NULL, NULL, 0, NULL}};
+
+static PyMemberDef pyhttpc_resp_members[] = {
+    {"_r", T_OBJECT, 0, 0, NULL},
+    {"status", T_OBJECT, 0, 0, NULL},
+    {"reason", T_OBJECT, 0, 0, NULL},
+    {"version", T_OBJECT, 0, 0, NULL},
+    {"will_close", T_OBJECT, 0, 0, NULL},
+    {"chunked", T_OBJECT, 0, 0, NULL},
+    {"_conn", T_OBJECT_EX, 0, 0, NULL},
+    {NULL, 0, 0, 0, NULL}};
+
+/* set_no_connection(obj): the _conn of responses made without one. */
+static PyObject *pyhttpc_set_no_connection(PyObject *self, PyObject *obj)
+{
+    (void)self;
+    Py_XSETREF(pyhttpc_no_connection, Py_NewRef(obj));
+    Py_RETURN_NONE;
+}
+
+static PyType_Slot pyhttpc_resp_slots[] = {
+    {Py_tp_init, pyhttpc_resp_init},
+    {Py_tp_finalize, pyhttpc_resp_finalize},
+    {Py_tp_traverse, pyhttpc_resp_traverse},
+    {Py_tp_clear, pyhttpc_resp_clear},
+    {Py_tp_dealloc, pyhttpc_resp_dealloc},
+    {Py_tp_methods, pyhttpc_resp_methods},
+    {Py_tp_members, pyhttpc_resp_members},
+    {0, NULL}};
+
+static PyType_Spec pyhttpc_resp_spec = {
+    "httpc._httpc_raw.ResponseBase", 0, 0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC, pyhttpc_resp_slots};
+
+/* Makes ResponseBase, extending _io._BufferedIOBase's layout. */
+static int pyhttpc_add_response_type(PyObject *m)
+{
+    PyObject *io = PyImport_ImportModule("_io");
+    if (!io)
+        return -1;
+    PyObject *base = PyObject_GetAttrString(io, "_BufferedIOBase");
+    PyObject *iobase = PyObject_GetAttrString(io, "_IOBase");
+    Py_DECREF(io);
+    if (!base || !iobase || !PyType_Check(base) || !PyType_Check(iobase)) {
+        Py_XDECREF(base);
+        Py_XDECREF(iobase);
+        PyErr_SetString(PyExc_ImportError, "_io._BufferedIOBase not found");
+        return -1;
+    }
+    pyhttpc_iobase_type = (PyTypeObject *)base;
+    pyhttpc_iobase_close = PyObject_GetAttrString(iobase, "close");
+    pyhttpc_iobase_flush = PyObject_GetAttrString(iobase, "flush");
+    Py_DECREF(iobase);
+    pyhttpc_str_close = PyUnicode_InternFromString("close");
+    pyhttpc_str_flush = PyUnicode_InternFromString("flush");
+    pyhttpc_str_method = PyUnicode_InternFromString("_method");
+    pyhttpc_str_debuglevel = PyUnicode_InternFromString("debuglevel");
+    pyhttpc_str_url = PyUnicode_InternFromString("url");
+    if (!pyhttpc_iobase_close || !pyhttpc_iobase_flush || !pyhttpc_str_close ||
+        !pyhttpc_str_flush || !pyhttpc_str_method || !pyhttpc_str_debuglevel || !pyhttpc_str_url)
+        return -1;
+    /* The fields go after the base's own, aligned for pointers. */
+    Py_ssize_t size = pyhttpc_iobase_type->tp_basicsize;
+    size = (size + (Py_ssize_t)sizeof(void *) - 1) & ~((Py_ssize_t)sizeof(void *) - 1);
+    pyhttpc_resp_offset = size;
+    for (int i = 0; pyhttpc_resp_members[i].name; i++)
+        pyhttpc_resp_members[i].offset = size + (Py_ssize_t)(i * sizeof(PyObject *));
+    pyhttpc_resp_spec.basicsize = (int)(size + (Py_ssize_t)sizeof(pyhttpc_resp_fields));
+    PyObject *type = PyType_FromSpecWithBases(&pyhttpc_resp_spec, base);
+    if (!type)
+        return -1;
+    pyhttpc_resp_close_descr = _PyType_Lookup((PyTypeObject *)type, pyhttpc_str_close);
+    Py_XINCREF(pyhttpc_resp_close_descr);
+    return PyModule_AddObject(m, "ResponseBase", type);
+}
 %}
 
 %{
 static PyMethodDef pyhttpc_natives[] = {
     {"set_error_factory", pyhttpc_set_error_factory, METH_VARARGS, NULL},
     {"conn_new", pyhttpc_conn_new, METH_VARARGS, NULL},
-    {"request", pyhttpc_request, METH_VARARGS, NULL},
+    {"request", (PyCFunction)(void (*)(void))pyhttpc_request, METH_FASTCALL, NULL},
     {"putheader", pyhttpc_putheader, METH_VARARGS, NULL},
     {"endheaders", pyhttpc_endheaders, METH_VARARGS, NULL},
     {"set_tunnel", pyhttpc_set_tunnel, METH_VARARGS, NULL},
     {"getresponse", pyhttpc_getresponse, METH_O, NULL},
     {"read_all", pyhttpc_read_all, METH_O, NULL},
-    {"read", pyhttpc_read, METH_VARARGS, NULL},
+    {"read", (PyCFunction)(void (*)(void))pyhttpc_read, METH_FASTCALL, NULL},
     {"readinto", pyhttpc_readinto, METH_VARARGS, NULL},
     {"peek", pyhttpc_peek, METH_O, NULL},
     {"response_headers", pyhttpc_response_headers, METH_VARARGS, NULL},
     {"response_isclosed", pyhttpc_response_isclosed, METH_O, NULL},
+    {"response_getheader", (PyCFunction)(void (*)(void))pyhttpc_response_getheader, METH_FASTCALL,
+     NULL},
     {"response_length", pyhttpc_response_length, METH_O, NULL},
     {"response_close", pyhttpc_response_close, METH_O, NULL},
     {"response_fileno", pyhttpc_response_fileno, METH_O, NULL},
     {"proxy_headers", pyhttpc_proxy_headers, METH_O, NULL},
     {"conn_fileno", pyhttpc_conn_fileno, METH_O, NULL},
     {"last_error", pyhttpc_last_error, METH_NOARGS, NULL},
+    {"nb_request", (PyCFunction)(void (*)(void))pyhttpc_nb_request, METH_FASTCALL, NULL},
+    {"set_no_connection", pyhttpc_set_no_connection, METH_O, NULL},
+    {"conn_set_nonblocking", pyhttpc_conn_set_nonblocking, METH_VARARGS, NULL},
+    {"nb_connect", pyhttpc_nb_connect, METH_O, NULL},
+    {"nb_endheaders", pyhttpc_nb_endheaders, METH_VARARGS, NULL},
+    {"nb_send", pyhttpc_nb_send, METH_VARARGS, NULL},
+    {"nb_body_write", pyhttpc_nb_body_write, METH_VARARGS, NULL},
+    {"nb_body_end", pyhttpc_nb_body_end, METH_O, NULL},
+    {"nb_getresponse", pyhttpc_nb_getresponse, METH_O, NULL},
+    {"nb_read_all", pyhttpc_nb_read_all, METH_O, NULL},
+    {"nb_readinto", pyhttpc_nb_readinto, METH_VARARGS, NULL},
+    {"conn_wait", pyhttpc_conn_wait, METH_O, NULL},
+    {"response_wait", pyhttpc_response_wait, METH_O, NULL},
+    {"set_socket_handler", pyhttpc_set_socket_handler, METH_O, NULL},
+    {"conn_watch_sockets", pyhttpc_conn_watch_sockets, METH_O, NULL},
+    {"conn_set_max_response_size", pyhttpc_conn_set_max_response_size, METH_VARARGS, NULL},
     {NULL, NULL, 0, NULL}};
 %}
 
 %init %{
-    if (PyModule_AddFunctions(m, pyhttpc_natives) < 0)
+    if (PyModule_AddFunctions(m, pyhttpc_natives) < 0 || pyhttpc_add_response_type(m) < 0)
         return NULL;
 %}

@@ -154,6 +154,25 @@ def response_api(m, port):
     return out
 
 
+def getheader_cases(m, port):
+    """getheader() on repeated, empty, folded and absent fields, with every
+    kind of default, before and after the message is changed."""
+    c = m.HTTPConnection("127.0.0.1", port)
+    c.request("GET", "/h")
+    r = c.getresponse()
+    names = ["X-Rep", "x-rep", "X-EMPTY", "X-Fold", "Content-Length", "absent",
+             "N\u00e4me", b"X-Rep", ""]
+    out = [r.getheader(n) for n in names]
+    out += [r.getheader("absent", d) for d in ("s", ["a", "b"], ("t",), 7, None, "")]
+    del r.msg["X-Rep"]
+    out += [r.getheader("X-Rep", "gone"), r.getheader("X-Empty")]
+    r.read()
+    return {"status": r.status, "headers": out}
+
+
+GETHEADER_REPLY = ("reply: HTTP/1.1 200 OK\\r\\nX-Rep: one\\r\\nx-rep: two\\r\\n"
+                   "X-Empty:\\r\\nX-Fold: a\\r\\n b\\r\\nContent-Length: 2\\r\\n\\r\\nok\n")
+
 SCENARIOS = [
     (file_body, REPLY), (text_file_body, REPLY), (iterable_with_empty_item, REPLY),
     (generator_body_encode_chunked, REPLY), (put_steps, REPLY),
@@ -161,6 +180,7 @@ SCENARIOS = [
     (non_ascii_url, REPLY), (header_value_int_and_bytes, REPLY),
     (header_name_not_ascii, REPLY), (response_api, REPLY),
     (get_twice_keepalive, REPLY + "reply-close: no\n"),
+    (getheader_cases, GETHEADER_REPLY),
 ]
 
 

@@ -112,7 +112,9 @@ class HTTPConnection:
     source_address: tuple[str, int] | None
     blocksize: int
     def __init__(self, host: str, port: int | None = None, timeout: float | None = ...,
-                 source_address: tuple[str, int] | None = None, blocksize: int = 8192) -> None: ...
+                 source_address: tuple[str, int] | None = None, blocksize: int = 8192, *,
+                 total_timeout: float | None = None,
+                 max_response_size: int | None = None) -> None: ...
     sock: _ConnectionSocket | None  # only None can be assigned
     def request(self, method: str, url: str, body: _DataType = None,
                 headers: Mapping[str, _HeaderValue] = {}, *,
@@ -139,7 +141,8 @@ class HTTPSConnection(HTTPConnection):
                  source_address: tuple[str, int] | None = None, *,
                  context: TLSContext | ssl.SSLContext | None = None,
                  check_hostname: bool | None = None,
-                 blocksize: int = 8192) -> None: ...
+                 blocksize: int = 8192, total_timeout: float | None = None,
+                 max_response_size: int | None = None) -> None: ...
 
 class HTTPHandler(urllib.request.HTTPHandler): ...
 class HTTPSHandler(urllib.request.HTTPSHandler): ...

@@ -30,10 +30,10 @@ _read_all = _raw.read_all
 _read = _raw.read
 _readinto = _raw.readinto
 _response_isclosed = _raw.response_isclosed
-_BufferedIOBase_close = io.BufferedIOBase.close
 _conn_fileno = _raw.conn_fileno
 _response_close = _raw.response_close
 _response_length = _raw.response_length
+_response_getheader = _raw.response_getheader
 _GLOBAL_DEFAULT_TIMEOUT = socket._GLOBAL_DEFAULT_TIMEOUT
 _UNSET = object()
 # read() of a body up to this Content-Length allocates it whole and receives
@@ -86,9 +86,10 @@ class _NoConnection:
 
 
 _NO_CONNECTION = _NoConnection()
+_raw.set_no_connection(_NO_CONNECTION)
 
 
-class HTTPResponse(io.BufferedIOBase):
+class HTTPResponse(_raw.ResponseBase, io.BufferedIOBase):
     """http.client.HTTPResponse over a C response handle."""
 
     # Defaults at class level: the instance stores only what differs (fewer
@@ -98,19 +99,14 @@ class HTTPResponse(io.BufferedIOBase):
     url = None
     _headers = None
     _msg = _fp = _length = _UNSET
-    _conn = _NO_CONNECTION  # getresponse's connection, for close() from another thread
+    # _conn (a C field): getresponse's connection, for close() from another
+    # thread; _NO_CONNECTION until one is set.
 
-    def __init__(self, head, method=None, debuglevel=0, url=None):
-        # The C response keeps the body's state (isclosed, length): the read
-        # calls below are one C call each, with no bookkeeping here.
-        (self._r, self.status, self.reason, self.version, self.will_close,
-         self.chunked) = head
-        if debuglevel:
-            self.debuglevel = debuglevel
-        if method is not None:
-            self._method = method
-        if url is not None:
-            self.url = url
+    # __init__(head, method=None, debuglevel=0, url=None) and close() are
+    # ResponseBase's (typemaps.i): the head's fields (_r, status, reason,
+    # version, will_close, chunked) live in C. The C response keeps the
+    # body's state (isclosed, length): the read calls below are one C call
+    # each, with no bookkeeping here.
 
     # -- head (built from the C response on first use) ----------------------
     @property
@@ -170,6 +166,17 @@ class HTTPResponse(io.BufferedIOBase):
         return _message(_raw.response_headers(self._r, True))
 
     def getheader(self, name, default=None):
+        if self._headers is None and self._r is not None:
+            # The message was never built (so never changed): C gives what
+            # email's get_all() and the join below would.
+            value = _response_getheader(self._r, name)
+            if value is not None and value is not NotImplemented:
+                return value
+            if value is None:
+                headers = default
+                if isinstance(headers, str) or not hasattr(headers, "__iter__"):
+                    return headers
+                return ", ".join(headers)
         if self.headers is None:
             raise ResponseNotReady()
         headers = self.headers.get_all(name) or default
@@ -194,12 +201,6 @@ class HTTPResponse(io.BufferedIOBase):
     # -- state -----------------------------------------------------------
     def _close_conn(self):
         _response_close(self._r)
-
-    def close(self):
-        try:
-            _BufferedIOBase_close(self)
-        finally:
-            _response_close(self._r)
 
     def readable(self):
         return True
@@ -233,7 +234,13 @@ class HTTPResponse(io.BufferedIOBase):
             closes = conn._closes
             if _response_isclosed(r):
                 return b""
-            data = conn._call(_read, r, length, 0)
+            conn._busy += 1
+            try:
+                data = _read(r, length, 0)
+            finally:
+                conn._busy -= 1
+                if conn._close_pending:
+                    conn._closed_meanwhile()
             if len(data) < length:
                 if conn._closes != closes:
                     return data
@@ -367,19 +374,28 @@ class HTTPConnection:
     _sock_view = None
 
     def __init__(self, host, port=None, timeout=_GLOBAL_DEFAULT_TIMEOUT,
-                 source_address=None, blocksize=8192):
+                 source_address=None, blocksize=8192, *, total_timeout=None,
+                 max_response_size=None):
+        # httpc's own options (keyword-only): total_timeout, the seconds a
+        # whole response may take from getresponse() to the end of its body
+        # (TimeoutError, however fast data keeps arriving); max_response_size,
+        # the most body bytes one response may deliver (ResponseTooLarge, the
+        # connection closed). Both unlimited by default, as in http.client.
         self._timeout = timeout
         self.source_address = source_address
         self.blocksize = blocksize
+        self._total_timeout = -1.0 if total_timeout is None else float(total_timeout)
         self._c = self._new_conn(host, port, _timeout_seconds(timeout),
                                  source_address, blocksize)
         self.host = _raw.httpc_conn_host(self._c)
         self.port = _raw.httpc_conn_port(self._c)
+        if max_response_size:
+            _raw.conn_set_max_response_size(self._c, int(max_response_size))
 
     def _new_conn(self, host, port, timeout, source_address, blocksize):
         src_host, src_port = source_address or (None, 0)
         return _raw.conn_new(host, port or 0, False, timeout, src_host or None,
-                             src_port, blocksize, self.debuglevel)
+                             src_port, blocksize, self.debuglevel, self._total_timeout)
 
     def __del__(self):
         c, self._c = self._c, None
@@ -781,7 +797,8 @@ class HTTPSConnection(HTTPConnection):
 
     def __init__(self, host, port=None, key_file=None, cert_file=None,
                  timeout=_GLOBAL_DEFAULT_TIMEOUT, source_address=None, *,
-                 context=None, check_hostname=None, blocksize=8192):
+                 context=None, check_hostname=None, blocksize=8192,
+                 total_timeout=None, max_response_size=None):
         if context is None:
             context = _default_https_context()
         # As http.client: check_hostname defaults to the context's, needs
@@ -805,10 +822,12 @@ class HTTPSConnection(HTTPConnection):
         self.key_file = key_file
         self.cert_file = cert_file
         self._context = context
-        super().__init__(host, port, timeout, source_address, blocksize)
+        super().__init__(host, port, timeout, source_address, blocksize,
+                         total_timeout=total_timeout,
+                         max_response_size=max_response_size)
 
     def _new_conn(self, host, port, timeout, source_address, blocksize):
         src_host, src_port = source_address or (None, 0)
         return _raw.conn_new(host, port or 0, self._context._ctx, timeout,
                              src_host or None, src_port, blocksize,
-                             self.debuglevel)
+                             self.debuglevel, self._total_timeout)
