@@ -205,6 +205,18 @@ HTTPC_LUA_CHECKED(httpc_tls_context_set_min_version)
 %ignore httpc_headers_value;
 %ignore httpc_headers_find;
 %ignore httpc_headers_get;
+/* The non-blocking mode and pushed bodies: driven by the natives below
+ * (cqueues), not called from Lua directly. */
+%ignore httpc_conn_set_nonblocking;
+%ignore httpc_conn_nonblocking;
+%ignore httpc_wait;
+%ignore httpc_conn_wait;
+%ignore httpc_response_wait;
+%ignore httpc_socket_fn;
+%ignore httpc_conn_set_socket_callback;
+%ignore httpc_conn_body_write;
+%ignore httpc_conn_body_end;
+%ignore httpc_conn_set_max_response_size;
 
 /* ---------------------------------------------------------------------- */
 /* Natives                                                                 */
