@@ -89,11 +89,27 @@ static int luahttpc_raise(lua_State *L, int code, const char *message)
     return lua_error(L);
 }
 
+/* The argument number a Lua caller sees: natives named ":name" implement a
+ * method (conn:request(...)), whose self is not counted, as Lua's own
+ * messages do not count it. Sets *fname to the name without the colon. */
+static int luahttpc_arg_number(int arg, const char **fname)
+{
+    if (**fname == ':') {
+        (*fname)++;
+        return arg - 1;
+    }
+    return arg;
+}
+
 /* Raises ValueError (INVALID_ARGUMENT) for a bad argument of a native. */
 static int luahttpc_arg_error(lua_State *L, int arg, const char *fname, const char *expected)
 {
-    const char *msg = lua_pushfstring(L, "bad argument #%d to '%s' (%s expected, got %s)", arg,
-                                      fname, expected, luaL_typename(L, arg));
+    int shown = luahttpc_arg_number(arg, &fname);
+    const char *msg =
+        shown == 0 ? lua_pushfstring(L, "calling '%s' on bad self (%s expected, got %s)", fname,
+                                     expected, luaL_typename(L, arg))
+                   : lua_pushfstring(L, "bad argument #%d to '%s' (%s expected, got %s)", shown,
+                                     fname, expected, luaL_typename(L, arg));
     return luahttpc_raise(L, HTTPC_E_INVALID_ARGUMENT, msg);
 }
 
@@ -106,9 +122,11 @@ static const char *luahttpc_text(lua_State *L, int arg, const char *fname)
     if (type != LUA_TSTRING && type != LUA_TNUMBER)
         luahttpc_arg_error(L, arg, fname, "string");
     const char *s = lua_tolstring(L, arg, &len);
-    if (strlen(s) != len)
+    if (strlen(s) != len) {
+        int shown = luahttpc_arg_number(arg, &fname);
         luahttpc_raise(L, HTTPC_E_INVALID_ARGUMENT,
-                       lua_pushfstring(L, "bad argument #%d to '%s' (embedded NUL)", arg, fname));
+                       lua_pushfstring(L, "bad argument #%d to '%s' (embedded NUL)", shown, fname));
+    }
     return s;
 }
 %}
@@ -306,7 +324,8 @@ static int luahttpc_conn_new(lua_State *L)
     return 1;
 }
 
-/* Header (name, value) arrays built from a Lua table: {["A"]="1"} or
+/* Header (name, value) arrays built from a Lua table: {["A"]="1"},
+ * {["A"]={"1", "2"}} (one header line per value, as Node sends an array) or
  * {{"A", "1"}, {"A", "2"}}. The strings stay referenced by the table. */
 typedef struct {
     httpc_header *items;
@@ -344,7 +363,10 @@ static void luahttpc_headers_from(lua_State *L, int arg, luahttpc_headers *h, co
     } else {
         lua_pushnil(L);
         while (lua_next(L, arg)) {
-            count++;
+            /* a list of values counts one item each (at least one, so that
+             * an empty list reaches the check below) */
+            size_t values = lua_istable(L, -1) ? luahttpc_rawlen(L, -1) : 1;
+            count += values ? values : 1;
             lua_pop(L, 1);
         }
     }
@@ -378,6 +400,22 @@ static void luahttpc_headers_from(lua_State *L, int arg, luahttpc_headers *h, co
             if (lua_type(L, -2) != LUA_TSTRING ||
                 !luahttpc_header_text(L, -2, &h->items[h->n].name)) {
                 bad = "header names must be strings without NUL";
+            } else if (lua_istable(L, -1)) {
+                /* {["A"] = {"1", "2"}}: one item per value */
+                const char *name = h->items[h->n].name;
+                size_t values = luahttpc_rawlen(L, -1);
+                if (values == 0)
+                    bad = "a header's list of values must not be empty";
+                for (size_t i = 1; i <= values && !bad; i++) {
+                    lua_rawgeti(L, -1, (int)i);
+                    h->items[h->n].name = name;
+                    if (!luahttpc_header_text(L, -1, &h->items[h->n].value))
+                        bad = "header values must be strings or numbers without NUL";
+                    h->n++;
+                    /* a number was converted in this stack slot: keep it
+                     * below the key (a string is kept by the list) */
+                    lua_insert(L, -3);
+                }
             } else {
                 if (lua_type(L, -1) == LUA_TNUMBER) {
                     /* Convert a copy (converting the table's own value would
@@ -489,15 +527,15 @@ static void luahttpc_check_send(lua_State *L, int rc, const luahttpc_source *src
 /* request(conn, method, url, body, headers, encode_chunked) */
 static int luahttpc_request(lua_State *L)
 {
-    httpc_conn *conn = luahttpc_conn_arg(L, 1, "request");
-    const char *method = luahttpc_text(L, 2, "request");
-    const char *url = luahttpc_text(L, 3, "request");
+    httpc_conn *conn = luahttpc_conn_arg(L, 1, ":request");
+    const char *method = luahttpc_text(L, 2, ":request");
+    const char *url = luahttpc_text(L, 3, ":request");
     int flags = lua_toboolean(L, 6) ? HTTPC_ENCODE_CHUNKED : 0;
     luahttpc_headers h;
-    luahttpc_headers_from(L, 5, &h, "request");
+    luahttpc_headers_from(L, 5, &h, ":request");
     httpc_body body;
     luahttpc_source src;
-    const httpc_body *pbody = luahttpc_body_from(L, 4, &body, &src, "request");
+    const httpc_body *pbody = luahttpc_body_from(L, 4, &body, &src, ":request");
     int rc = httpc_conn_request(conn, method, url, pbody, h.items, h.n, flags);
     luahttpc_check_send(L, rc, &src);
     return 0;
@@ -506,10 +544,10 @@ static int luahttpc_request(lua_State *L)
 /* endheaders(conn, body, encode_chunked) */
 static int luahttpc_endheaders(lua_State *L)
 {
-    httpc_conn *conn = luahttpc_conn_arg(L, 1, "endheaders");
+    httpc_conn *conn = luahttpc_conn_arg(L, 1, ":endheaders");
     httpc_body body;
     luahttpc_source src;
-    const httpc_body *pbody = luahttpc_body_from(L, 2, &body, &src, "endheaders");
+    const httpc_body *pbody = luahttpc_body_from(L, 2, &body, &src, ":endheaders");
     int rc = httpc_conn_endheaders(conn, pbody, lua_toboolean(L, 3) ? HTTPC_ENCODE_CHUNKED : 0);
     luahttpc_check_send(L, rc, &src);
     return 0;
@@ -518,12 +556,12 @@ static int luahttpc_endheaders(lua_State *L)
 /* putheader(conn, name, value...) */
 static int luahttpc_putheader(lua_State *L)
 {
-    httpc_conn *conn = luahttpc_conn_arg(L, 1, "putheader");
-    const char *name = luahttpc_text(L, 2, "putheader");
+    httpc_conn *conn = luahttpc_conn_arg(L, 1, ":putheader");
+    const char *name = luahttpc_text(L, 2, ":putheader");
     int n = lua_gettop(L) - 2;
     const char **values = lua_newuserdata(L, (size_t)(n > 0 ? n : 1) * sizeof *values);
     for (int i = 0; i < n; i++)
-        values[i] = luahttpc_text(L, 3 + i, "putheader"); /* numbers converted in place */
+        values[i] = luahttpc_text(L, 3 + i, ":putheader"); /* numbers converted in place */
     int rc = httpc_conn_putheader_values(conn, name, values, (size_t)n);
     if (rc < 0)
         return luahttpc_raise(L, rc, NULL);
@@ -533,11 +571,11 @@ static int luahttpc_putheader(lua_State *L)
 /* set_tunnel(conn, host, port, headers) */
 static int luahttpc_set_tunnel(lua_State *L)
 {
-    httpc_conn *conn = luahttpc_conn_arg(L, 1, "set_tunnel");
-    const char *host = luahttpc_text(L, 2, "set_tunnel");
+    httpc_conn *conn = luahttpc_conn_arg(L, 1, ":set_tunnel");
+    const char *host = luahttpc_text(L, 2, ":set_tunnel");
     int port = (int)luaL_optinteger(L, 3, 0);
     luahttpc_headers h;
-    luahttpc_headers_from(L, 4, &h, "set_tunnel");
+    luahttpc_headers_from(L, 4, &h, ":set_tunnel");
     int rc = httpc_conn_set_tunnel(conn, host, port, h.items, h.n);
     if (rc < 0)
         return luahttpc_raise(L, rc, NULL);
@@ -547,7 +585,7 @@ static int luahttpc_set_tunnel(lua_State *L)
 /* getresponse(conn) -> resp, status, reason, version, will_close, chunked */
 static int luahttpc_getresponse(lua_State *L)
 {
-    httpc_conn *conn = luahttpc_conn_arg(L, 1, "getresponse");
+    httpc_conn *conn = luahttpc_conn_arg(L, 1, ":getresponse");
     httpc_response *resp = NULL;
     int rc = httpc_conn_getresponse(conn, &resp);
     if (rc < 0)
@@ -564,7 +602,7 @@ static int luahttpc_getresponse(lua_State *L)
 /* read_all(resp) -> string; IncompleteRead carries the partial body. */
 static int luahttpc_read_all(lua_State *L)
 {
-    httpc_response *resp = luahttpc_resp_arg(L, 1, "read");
+    httpc_response *resp = luahttpc_resp_arg(L, 1, ":read");
     char *data = NULL;
     size_t len = 0;
     int rc = httpc_response_read_all(resp, &data, &len);
@@ -607,7 +645,7 @@ static int luahttpc_read(lua_State *L)
 {
     static const luahttpc_reader readers[] = {httpc_response_read, httpc_response_read1,
                                               httpc_response_readline};
-    httpc_response *resp = luahttpc_resp_arg(L, 1, "read");
+    httpc_response *resp = luahttpc_resp_arg(L, 1, ":read");
     lua_Integer cap = luaL_checkinteger(L, 2);
     lua_Integer kind = luaL_optinteger(L, 3, 0);
     if (cap < 0)
@@ -627,7 +665,7 @@ static int luahttpc_read(lua_State *L)
 /* peek(resp) -> string (buffered body bytes, receiving once if none). */
 static int luahttpc_peek(lua_State *L)
 {
-    httpc_response *resp = luahttpc_resp_arg(L, 1, "peek");
+    httpc_response *resp = luahttpc_resp_arg(L, 1, ":peek");
     const void *data = NULL;
     size_t n = 0;
     int rc = httpc_response_peek(resp, &data, &n);
@@ -659,7 +697,7 @@ static int luahttpc_push_headers(lua_State *L, const httpc_headers *hs)
 /* response_headers(resp, trailers) -> {{name, value}, ...} */
 static int luahttpc_response_headers(lua_State *L)
 {
-    httpc_response *resp = luahttpc_resp_arg(L, 1, "getheaders");
+    httpc_response *resp = luahttpc_resp_arg(L, 1, ":getheaders");
     return luahttpc_push_headers(L, lua_toboolean(L, 2) ? httpc_response_trailers(resp)
                                                         : httpc_response_headers(resp));
 }
@@ -668,7 +706,7 @@ static int luahttpc_response_headers(lua_State *L)
 static int luahttpc_proxy_headers(lua_State *L)
 {
     return luahttpc_push_headers(L, httpc_conn_proxy_response_headers(
-                                        luahttpc_conn_arg(L, 1, "get_proxy_response_headers")));
+                                        luahttpc_conn_arg(L, 1, ":get_proxy_response_headers")));
 }
 
 static const luaL_Reg luahttpc_natives[] = {{"set_error_factory", luahttpc_set_error_factory},

@@ -62,6 +62,19 @@ function T.serve_text(text, connections)
   return port
 end
 
+--- Starts tests/lua/echo_server.py (it answers with the request it got, and
+-- more: see its header); returns its port. It stops when the test run ends.
+function T.serve_echo()
+  local cmd = string.format("exec %s %s/tests/lua/echo_server.py",
+                            os.getenv("HTTPC_PYTHON") or "python3", T.root)
+  local proc = assert(io.popen(cmd, "r"))
+  local port = tonumber(proc:read("l"))
+  T.ok(port, "echo server port")
+  T.servers = T.servers or {}
+  T.servers[#T.servers + 1] = proc
+  return port
+end
+
 --- Runs the tests (those whose name contains the HTTPC_LUA_TEST filter),
 -- prints one line each and exits 0 only when all passed and at least
 -- `minimum` ran.

@@ -33,6 +33,12 @@ foreach(entry ${HTTPC_LUA_INTERPRETERS})
   add_test(NAME lua.api.${name} COMMAND ${lua_run} ${lua} ${HTTPC_LUA_TESTS}/test_api.lua)
   set_tests_properties(lua.api.${name} PROPERTIES ENVIRONMENT "${env}" TIMEOUT 600)
 
+  # The suites that need LuaSocket's ltn12 or cqueues from the system paths.
+  set(env_system "LUA_PATH=${dir}/?.lua\;${dir}/?/init.lua\;${HTTPC_LUA_TESTS}/?.lua\;\;"
+                 "LUA_CPATH=${dir}/?.so\;\;" "HTTPC_PYTHON=${python_for_lua}")
+  add_test(NAME lua.oneshot.${name} COMMAND ${lua_run} ${lua} ${HTTPC_LUA_TESTS}/test_oneshot.lua)
+  set_tests_properties(lua.oneshot.${name} PROPERTIES ENVIRONMENT "${env_system}" TIMEOUT 600)
+
   add_test(NAME lua.real_servers.${name}
     COMMAND ${HTTPC_WITH_SERVERS} --https --tinyproxy -- ${lua_run} ${lua}
             ${HTTPC_LUA_TESTS}/real_servers.lua)
