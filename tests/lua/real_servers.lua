@@ -237,6 +237,39 @@ T.test("httpc.request: http and https, string body, options", function()
   T.eq(err.name, "SSLCertVerificationError", "error object")
 end)
 
+T.test("httpc.request through tinyproxy (plain and CONNECT), nginx's redirect, credentials", function()
+  local body, status = httpc.request{url = "http://127.0.0.1:" .. HTTP .. "/echo",
+                                     proxy = "http://127.0.0.1:" .. PROXY}
+  T.eq(status, 200, "through the proxy")
+  T.ok(body:find("uri=/echo", 1, true) and body:find("host=127.0.0.1:" .. HTTP, 1, true),
+       "nginx saw the origin's path and Host: " .. body)
+  body, status = httpc.request("https://localhost:" .. HTTPS .. "/small",
+                               {proxy = "http://127.0.0.1:" .. PROXY, context = context()})
+  T.eq(status, 200, "https through a CONNECT tunnel")
+  T.eq(#body, 100, "https body")
+  local auth = env_port("HTTPC_TEST_PROXY_AUTH_PORT")
+  local user, pass = os.getenv("HTTPC_TEST_PROXY_USER"), os.getenv("HTTPC_TEST_PROXY_PASS")
+  body, status = httpc.request("http://127.0.0.1:" .. HTTP .. "/small",
+                               {proxy = "http://127.0.0.1:" .. auth})
+  T.eq(status, 407, "the proxy wants credentials")
+  body, status = httpc.request("http://127.0.0.1:" .. HTTP .. "/small",
+                               {proxy = "http://" .. user .. ":" .. pass .. "@127.0.0.1:" .. auth})
+  T.eq(status, 200, "proxy credentials accepted")
+  T.eq(#body, 100, "body through the authenticating proxy")
+  body, status = httpc.request("https://localhost:" .. HTTPS .. "/small",
+                               {proxy = "http://" .. user .. ":" .. pass .. "@127.0.0.1:" .. auth,
+                                context = context()})
+  T.eq(status, 200, "CONNECT with proxy credentials")
+  -- nginx's /redirect is a 301 to /small
+  local t = {}
+  local one, code, headers = httpc.request{url = "http://127.0.0.1:" .. HTTP .. "/redirect",
+                                           sink = require("ltn12").sink.table(t)}
+  T.eq(one, 1, "1 with a sink")
+  T.eq(code, 200, "followed")
+  T.eq(#table.concat(t), 100, "the target's body in the sink")
+  T.ok(headers.location, "location hint")
+end)
+
 local function open_fds()
   local p = assert(io.popen("ls /proc/" .. (os.getenv("HTTPC_LUA_PID") or "self") .. "/fd"))
   local n = 0
@@ -274,4 +307,4 @@ T.test("1,000 connections left unclosed are closed by the garbage collector", fu
   print("  most descriptors open at once: " .. most)
 end)
 
-T.run(11)
+T.run(12)

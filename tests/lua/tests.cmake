@@ -42,7 +42,7 @@ foreach(entry ${HTTPC_LUA_INTERPRETERS})
   add_test(NAME lua.real_servers.${name}
     COMMAND ${HTTPC_WITH_SERVERS} --https --tinyproxy -- ${lua_run} ${lua}
             ${HTTPC_LUA_TESTS}/real_servers.lua)
-  set_tests_properties(lua.real_servers.${name} PROPERTIES ENVIRONMENT "${env}" TIMEOUT 600 SKIP_RETURN_CODE 77)
+  set_tests_properties(lua.real_servers.${name} PROPERTIES ENVIRONMENT "${env_system}" TIMEOUT 600 SKIP_RETURN_CODE 77)
 
   add_test(NAME lua.seeds_demo.${name}
     COMMAND ${HTTPC_WITH_SERVERS} --nginx --
