@@ -200,6 +200,74 @@ function M.create_default_context(opts)
 end
 
 ---------------------------------------------------------------------------
+-- Event loops (cqueues)
+---------------------------------------------------------------------------
+-- Inside a cqueues coroutine every call runs its C call in non-blocking
+-- mode; when that would block (the native returns false), the coroutine
+-- waits with cqueues.poll(obj) (connections and responses are pollables:
+-- :pollfd(), :events(), :timeout()) and makes the same call again, which
+-- resumes where it stopped. Outside cqueues calls block as before.
+
+local loaded = package.loaded
+local wait_info, wait_fd, PUSH_BODY = raw.wait_info, raw.wait_fd, raw.PUSH_BODY
+local set_nonblocking = raw.httpc_conn_set_nonblocking
+
+-- The cqueues module when the caller runs inside a cqueues coroutine.
+local function running_cqueues()
+  local cq = loaded.cqueues
+  if cq ~= nil and cq.running() then return cq end
+  return nil
+end
+
+-- Told just before httpc closes a descriptor of a connection made while
+-- cqueues was loaded: cqueues forgets what it watched under that number
+-- before the number can be reused.
+raw.set_announcer(function(fd)
+  local cq = loaded.cqueues
+  if cq then cq.cancel(fd) end
+end)
+
+-- Puts the connection (and its live responses) in the caller's mode:
+-- non-blocking inside a cqueues coroutine, blocking outside. Returns the
+-- cqueues module, or nil outside.
+local function mode(conn)
+  local cq = running_cqueues()
+  local nb = cq ~= nil
+  if nb ~= conn._nb then
+    set_nonblocking(conn._c, nb and 1 or 0)
+    conn._nb = nb
+    if nb then
+      conn._nb_ever = true
+      if not conn._announced then
+        raw.announce_sockets(conn._c)
+        conn._announced = true
+      end
+    end
+  end
+  return cq
+end
+
+-- Waits until obj's pending operation can go on (or its deadline): in the
+-- cqueues loop, or with poll(2) for a response left in non-blocking mode.
+local function wait_for(obj, cq)
+  if cq then
+    cq.poll(obj)
+  else
+    wait_fd(wait_info(obj._c or obj._r))
+  end
+end
+
+local function pollfd(self) return (wait_info(self._c or self._r)) end
+local function events(self)
+  local _, ev = wait_info(self._c or self._r)
+  return ev
+end
+local function timeout(self)
+  local _, _, t = wait_info(self._c or self._r)
+  return t
+end
+
+---------------------------------------------------------------------------
 -- Responses (http.client.HTTPResponse, read like a Lua file)
 ---------------------------------------------------------------------------
 
@@ -232,9 +300,38 @@ end
 
 local READ_PIECE = 1024 * 1024
 
+-- A native read (kind 0 read, 1 read1, 2 readline) in the caller's mode. A
+-- non-blocking read that would block keeps the bytes it copied in its
+-- buffer, so it goes to a buffer the response keeps until it completes.
+local function rread(self, cap, kind)
+  local conn = self._conn
+  local cq = mode(conn)
+  if cq == nil and not conn._nb_ever then return raw_read(self._r, cap, kind) end
+  local buf = self._buf
+  if buf == nil or self._buf_cap < cap then
+    buf = raw.buffer(cap)
+    self._buf, self._buf_cap = buf, cap
+  end
+  local data = raw_read(self._r, cap, kind, buf)
+  while data == false do
+    wait_for(self, cq)
+    data = raw_read(self._r, cap, kind, buf)
+  end
+  return data
+end
+
+local function rread_all(self)
+  local cq = mode(self._conn)
+  local data = raw_read_all(self._r)
+  while data == false do
+    wait_for(self, cq)
+    data = raw_read_all(self._r)
+  end
+  return data
+end
+
 local function read_line(self, keep_newline)
-  local r = self._r
-  local line = raw_read(r, 65536, 2)
+  local line = rread(self, 65536, 2)
   if line == "" then
     end_of_body(self)
     return nil
@@ -242,7 +339,7 @@ local function read_line(self, keep_newline)
   if line:byte(-1) ~= 10 then -- longer than one piece, or the last line
     local parts = {line}
     repeat
-      local part = raw_read(r, 65536, 2)
+      local part = rread(self, 65536, 2)
       parts[#parts + 1] = part
     until part == "" or part:byte(-1) == 10
     line = table.concat(parts)
@@ -256,7 +353,7 @@ local function read_one(self, fmt)
     return (fmt == "a" or fmt == "*a") and "" or (fmt == 0 and nil) or nil
   end
   if fmt == "a" or fmt == "*a" then
-    local data = raw_read_all(self._r)
+    local data = rread_all(self)
     self._eof = true
     return data
   elseif type(fmt) == "number" then
@@ -266,7 +363,7 @@ local function read_one(self, fmt)
     if fmt == 0 then return "" end
     -- At most READ_PIECE bytes per native call (its buffer is sized by the
     -- count): larger counts are read in pieces, as file:read(n) gives them.
-    local data = raw_read(self._r, fmt < READ_PIECE and fmt or READ_PIECE, 0)
+    local data = rread(self, fmt < READ_PIECE and fmt or READ_PIECE, 0)
     if data == "" then
       end_of_body(self)
       return nil
@@ -274,7 +371,7 @@ local function read_one(self, fmt)
     if fmt > READ_PIECE and #data == READ_PIECE then
       local parts, got = {data}, #data
       while got < fmt do
-        local part = raw_read(self._r, fmt - got < READ_PIECE and fmt - got or READ_PIECE, 0)
+        local part = rread(self, fmt - got < READ_PIECE and fmt - got or READ_PIECE, 0)
         if part == "" then break end
         parts[#parts + 1] = part
         got = got + #part
@@ -318,7 +415,7 @@ end
 function Response:read1(n)
   live(self)
   if self._eof then return nil end
-  local data = raw_read(self._r, n or 65536, 1)
+  local data = rread(self, n or 65536, 1)
   if data == "" then
     end_of_body(self)
     return nil
@@ -328,7 +425,14 @@ end
 
 --- Buffered body bytes, without consuming them.
 function Response:peek()
-  return raw.peek(live(self))
+  local r = live(self)
+  local cq = mode(self._conn)
+  local data = raw.peek(r)
+  while data == false do
+    wait_for(self, cq)
+    data = raw.peek(r)
+  end
+  return data
 end
 
 --- The value of header `name` (all values joined with ", "), or default.
@@ -367,6 +471,9 @@ end
 
 Response.__close = Response.close
 
+--- The pollable of cqueues: what a pending read waits for.
+Response.pollfd, Response.events, Response.timeout = pollfd, events, timeout
+
 ---------------------------------------------------------------------------
 -- Connections (http.client.HTTPConnection / HTTPSConnection)
 ---------------------------------------------------------------------------
@@ -377,7 +484,7 @@ M.Connection = Connection
 
 local option_types = {timeout = "number", connect_timeout = "number", total_timeout = "number",
                       source_address = "table", blocksize = "number", context = "table",
-                      debuglevel = "number"}
+                      debuglevel = "number", max_response_size = "number"}
 
 local function new_connection(host, port, opts, https)
   if type(port) == "table" and opts == nil then port, opts = nil, port end
@@ -409,9 +516,15 @@ local function new_connection(host, port, opts, https)
     if opts.context and not tls then value_error("context must come from create_default_context") end
   end
   local c = raw.conn_new(host, port or 0, tls, copts)
+  if opts.max_response_size then raw.httpc_conn_set_max_response_size(c, opts.max_response_size) end
+  -- A program that loaded cqueues may use the connection in its loop: its
+  -- descriptors are announced from the first one on.
+  local announced = loaded.cqueues ~= nil
+  if announced then raw.announce_sockets(c) end
   return setmetatable({_c = c, host = raw.httpc_conn_host(c), port = raw.httpc_conn_port(c),
-                       timeout = opts.timeout, blocksize = opts.blocksize or 8192,
-                       debuglevel = opts.debuglevel or 0}, Connection)
+                       _timeout = opts.timeout, blocksize = opts.blocksize or 8192,
+                       debuglevel = opts.debuglevel or 0, _nb = false, _announced = announced},
+                      Connection)
 end
 
 --- httpc.HTTPConnection(host [, port [, opts]]): opts timeout,
@@ -440,18 +553,51 @@ local function body_of(self, body)
               .. (io_type(body) or t))
 end
 
+-- Pushes the pieces of a source function after the head (non-blocking
+-- mode: the source may itself wait in the coroutine), then ends the body.
+local function push_body(self, cq, source)
+  local c = self._c
+  local ok, err = pcall(function()
+    for piece in source do
+      if piece ~= "" then
+        while raw.body_write(c, piece) == false do cq.poll(self) end
+      end
+    end
+    while raw.httpc_conn_body_end(c) == false do cq.poll(self) end
+  end)
+  if not ok then
+    raw.httpc_conn_close(c) -- half a body was sent: the connection cannot go on
+    error(err, 0)
+  end
+end
+
 --- Sends a request: body a string, a file from io.open or a source function
 -- (sent chunked); headers {["Name"] = "value"} or {{"Name", "value"}, ...};
 -- opts.encode_chunked as http.client's.
 function Connection:request(method, url, body, headers, opts)
-  local t = type(body)
-  if t ~= "string" and body ~= nil then body = body_of(self, body) end
-  raw_request(self._c, method, url, body, headers, opts and opts.encode_chunked)
+  local chunked = opts and opts.encode_chunked
+  local cq = mode(self)
+  if body ~= nil and type(body) ~= "string" then body = body_of(self, body) end
+  if cq == nil then
+    raw_request(self._c, method, url, body, headers, chunked)
+  elseif type(body) == "function" then
+    while raw_request(self._c, method, url, PUSH_BODY, headers, chunked) == false do
+      cq.poll(self)
+    end
+    push_body(self, cq, body)
+  else
+    while raw_request(self._c, method, url, body, headers, chunked) == false do cq.poll(self) end
+  end
 end
 
 --- Reads the response head; the body is read from the response object.
 function Connection:getresponse()
+  local cq = mode(self)
   local r, status, reason, version, will_close, chunked = raw_getresponse(self._c)
+  while r == false do
+    wait_for(self, cq)
+    r, status, reason, version, will_close, chunked = raw_getresponse(self._c)
+  end
   -- _conn: the body comes through the connection's socket, which must not
   -- be collected while the response is still read (http.client's response
   -- holds its socket the same way).
@@ -485,20 +631,35 @@ end
 
 --- endheaders([body [, {encode_chunked=}]])
 function Connection:endheaders(body, opts)
-  raw.endheaders(self._c, body_of(self, body), opts and opts.encode_chunked)
+  local chunked = opts and opts.encode_chunked
+  local cq = mode(self)
+  body = body_of(self, body)
+  if cq == nil then
+    raw.endheaders(self._c, body, chunked)
+  elseif type(body) == "function" then
+    while raw.endheaders(self._c, PUSH_BODY, chunked) == false do cq.poll(self) end
+    push_body(self, cq, body)
+  else
+    while raw.endheaders(self._c, body, chunked) == false do cq.poll(self) end
+  end
+end
+
+local function send_piece(self, cq, piece)
+  while raw.httpc_conn_send(self._c, piece) == false do wait_for(self, cq) end
 end
 
 --- Sends raw data: a string, a file or a source function.
 function Connection:send(data)
+  local cq = mode(self)
   if type(data) == "string" then
-    raw.httpc_conn_send(self._c, data)
+    send_piece(self, cq, data)
     return
   end
   local next_piece = body_of(self, data)
   if next_piece == nil then value_error("data must not be nil") end
   for piece in next_piece do
     if type(piece) ~= "string" then value_error("a source must return strings") end
-    raw.httpc_conn_send(self._c, piece)
+    send_piece(self, cq, piece)
   end
 end
 
@@ -521,14 +682,21 @@ function Connection:set_debuglevel(level)
 end
 
 --- Changes the per-operation timeout (seconds; nil: none).
-function Connection:set_timeout(timeout)
-  if timeout ~= nil then check_type(timeout, "number", "timeout") end
-  self.timeout = timeout
-  raw.httpc_conn_set_timeout(self._c, timeout or -1)
+function Connection:set_timeout(seconds)
+  if seconds ~= nil then check_type(seconds, "number", "timeout") end
+  self._timeout = seconds
+  raw.httpc_conn_set_timeout(self._c, seconds or -1)
+end
+
+--- The per-operation timeout (seconds), or nil. (conn:timeout() is the
+-- cqueues pollable's: the time left for the pending operation.)
+function Connection:gettimeout()
+  return self._timeout
 end
 
 function Connection:connect()
-  raw.httpc_conn_connect(self._c)
+  local cq = mode(self)
+  while raw.httpc_conn_connect(self._c) == false do wait_for(self, cq) end
 end
 
 --- Closes the socket; the connection reconnects on the next request.
@@ -544,6 +712,10 @@ function Connection:fileno()
 end
 
 Connection.__close = Connection.close
+
+--- The pollable of cqueues: what the pending connect, send or getresponse
+-- waits for (descriptor, "r"/"w"/"rw", seconds left).
+Connection.pollfd, Connection.events, Connection.timeout = pollfd, events, timeout
 
 ---------------------------------------------------------------------------
 -- One-shot requests, as LuaSocket's socket.http.request
