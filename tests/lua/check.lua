@@ -75,6 +75,28 @@ function T.serve_echo()
   return port
 end
 
+--- The descriptors this process has open, by number ({[fd] = true}); the
+-- pid comes from /proc/self/stat opened here (a child's /proc/self is its own).
+function T.open_fds()
+  local f = assert(io.open("/proc/self/stat"))
+  local pid = f:read("l"):match("^(%d+)")
+  f:close()
+  local p = assert(io.popen("ls /proc/" .. pid .. "/fd"))
+  local fds = {}
+  for line in p:lines() do fds[tonumber(line)] = true end
+  p:close()
+  return fds
+end
+
+--- How many of the descriptors open now were not in `before`.
+function T.new_fds(before)
+  local n = 0
+  for fd in pairs(T.open_fds()) do
+    if not before[fd] then n = n + 1 end
+  end
+  return n
+end
+
 --- Runs the tests (those whose name contains the HTTPC_LUA_TEST filter),
 -- prints one line each and exits 0 only when all passed and at least
 -- `minimum` ran.

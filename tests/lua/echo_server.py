@@ -10,10 +10,9 @@ itself. Paths:
 
   /redirect/CODE?to=LOC  CODE with Location: LOC (percent-decoded; without
                          to, the request's own target: a loop), body "moved\n"
-  /slow?ms=N             waits N ms (default 200), then "slow\n"
-  /stats                 "max=M count=C": the most /slow requests in
-                         progress at once, and how many there were
-  /stats/reset           sets both to 0
+  /slow?ms=N&tag=T       waits N ms (default 200), then "slow\n"
+  /stats?tag=T           "max=M count=C": the most /slow requests tagged T
+                         in progress at once, and how many there were
   /endless               200, chunked, an endless body sent as fast as the
                          client takes it ("x" * 65536 chunks)
   /endless?length=1      the same with Content-Length: 10^12
@@ -40,7 +39,7 @@ BODY_CAP = 64 << 20
 IDLE = 30.0
 
 stats_lock = threading.Lock()
-stats = {"in_progress": 0, "max": 0, "count": 0}
+stats = {}  # tag -> {"in_progress", "max", "count"}
 
 
 class Reader:
@@ -146,16 +145,17 @@ def endless(sock, with_length):
         pass
 
 
-def slow(sock, ms, close):
+def slow(sock, ms, tag, close):
     with stats_lock:
-        stats["in_progress"] += 1
-        stats["count"] += 1
-        stats["max"] = max(stats["max"], stats["in_progress"])
+        s = stats.setdefault(tag, {"in_progress": 0, "max": 0, "count": 0})
+        s["in_progress"] += 1
+        s["count"] += 1
+        s["max"] = max(s["max"], s["in_progress"])
     try:
         time.sleep(ms / 1000.0)
     finally:
         with stats_lock:
-            stats["in_progress"] -= 1
+            s["in_progress"] -= 1
     reply(sock, 200, b"slow\n", close=close)
 
 
@@ -177,15 +177,12 @@ class Handler(socketserver.BaseRequestHandler):
                 location = query.get("to", [target])[0].encode("latin-1")
                 reply(sock, int(m.group(1)), b"moved\n", b"Location: " + location + b"\r\n", close)
             elif url.path == "/slow":
-                slow(sock, int(query.get("ms", ["200"])[0]), close)
+                slow(sock, int(query.get("ms", ["200"])[0]), query.get("tag", [""])[0], close)
             elif url.path == "/stats":
                 with stats_lock:
-                    body = b"max=%d count=%d" % (stats["max"], stats["count"])
+                    s = stats.get(query.get("tag", [""])[0], {"max": 0, "count": 0})
+                    body = b"max=%d count=%d" % (s["max"], s["count"])
                 reply(sock, 200, body, close=close)
-            elif url.path == "/stats/reset":
-                with stats_lock:
-                    stats["max"] = stats["count"] = 0
-                reply(sock, 200, b"reset", close=close)
             elif url.path == "/endless":
                 endless(sock, "length" in query)
                 return

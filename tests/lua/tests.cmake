@@ -39,6 +39,17 @@ foreach(entry ${HTTPC_LUA_INTERPRETERS})
   add_test(NAME lua.oneshot.${name} COMMAND ${lua_run} ${lua} ${HTTPC_LUA_TESTS}/test_oneshot.lua)
   set_tests_properties(lua.oneshot.${name} PROPERTIES ENVIRONMENT "${env_system}" TIMEOUT 600)
 
+  # cqueues: the loop suite, the deadlines of an endless body in both modes,
+  # and every conformance vector inside a cqueues coroutine.
+  add_test(NAME lua.cqueues.${name} COMMAND ${lua_run} ${lua} ${HTTPC_LUA_TESTS}/test_cqueues.lua)
+  set_tests_properties(lua.cqueues.${name} PROPERTIES ENVIRONMENT "${env_system}" TIMEOUT 600)
+  add_test(NAME lua.deadlines.${name} COMMAND ${lua_run} ${lua} ${HTTPC_LUA_TESTS}/test_deadlines.lua)
+  set_tests_properties(lua.deadlines.${name} PROPERTIES ENVIRONMENT "${env_system}" TIMEOUT 600)
+  add_test(NAME lua.vectors_cqueues.${name}
+    COMMAND ${Python3_EXECUTABLE} ${HTTPC_LUA_TESTS}/run_vectors.py ${lua} ${dir})
+  set_tests_properties(lua.vectors_cqueues.${name} PROPERTIES TIMEOUT 600
+                       ENVIRONMENT "HTTPC_LUA_PRELOAD=${lua_preload};HTTPC_LUA_CQUEUES=1")
+
   add_test(NAME lua.real_servers.${name}
     COMMAND ${HTTPC_WITH_SERVERS} --https --tinyproxy -- ${lua_run} ${lua}
             ${HTTPC_LUA_TESTS}/real_servers.lua)
