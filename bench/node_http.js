@@ -1,10 +1,12 @@
 // node_http.js HOST PORT PATH N TLS MODE: N sequential GETs with Node's
-// http/https module and a keep-alive agent (no keep-alive for newconn).
+// http/https module and a keep-alive agent (no keep-alive for newconn),
+// after BENCH_WARMUP untimed ones made the same way (the JIT warms up).
 "use strict";
 const fs = require("fs");
 
 const [host, port, path, countText, tls, mode] = process.argv.slice(2);
 const count = Number(countText);
+const warmup = Number(process.env.BENCH_WARMUP || 0);
 const transport = require(tls === "1" ? "https" : "http");
 const agentOptions = { keepAlive: mode !== "newconn", maxSockets: 1 };
 if (tls === "1" && process.env.BENCH_CAFILE) agentOptions.ca = fs.readFileSync(process.env.BENCH_CAFILE);
@@ -26,6 +28,9 @@ function once() {
 }
 
 (async () => {
+  for (let i = 0; i < warmup; i++) await once();
+  bytes = 0;
+  connections = 0;
   const start = process.hrtime.bigint();
   for (let i = 0; i < count; i++) await once();
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;

@@ -5,13 +5,15 @@
 // reads, each on libuv's pool) or "sync". One keep-alive connection (a new
 // one per request for newconn). With promise and sync, bodies up to 1 MiB
 // are read in one call, larger ones in 1 MiB pieces into one reused Buffer
-// (readInto, as http.client's readinto).
+// (readInto, as http.client's readinto). BENCH_WARMUP untimed requests, made
+// the same way on the same connection, come first.
 "use strict";
 const path = require("path");
 
 const [api, host, port, pathName, countText, tls, mode] = process.argv.slice(2);
 const httpc = require(process.env.BENCH_HTTPC_NODE || path.join(__dirname, "..", "build", "node"));
 const count = Number(countText);
+const warmup = Number(process.env.BENCH_WARMUP || 0);
 const PIECE = 1 << 20;
 const scratch = Buffer.allocUnsafe(PIECE);
 const options = tls === "1" ? { cafile: process.env.BENCH_CAFILE } : {};
@@ -61,10 +63,12 @@ function onceSync() {
   }
 }
 
-async function runClient() {
+// The Client runs its own loop; it calls onTimed when the warm-up is over.
+async function runClient(onTimed) {
   const origin = `${tls === "1" ? "https" : "http"}://${host}:${port}`;
   let client = null;
-  for (let i = 0; i < count; i++) {
+  for (let i = 0; i < warmup + count; i++) {
+    if (i === warmup) onTimed();
     if (client === null || mode === "newconn") {
       if (client) client.close();
       client = new httpc.Client(origin, options);
@@ -79,10 +83,23 @@ async function runClient() {
 
 (async () => {
   if (!["client", "promise", "sync"].includes(api)) throw new Error(`API must be client, promise or sync, not ${api}`);
-  const start = process.hrtime.bigint();
-  if (api === "sync") for (let i = 0; i < count; i++) onceSync();
-  else if (api === "client") await runClient();
-  else for (let i = 0; i < count; i++) await oncePromise();
+  let start = process.hrtime.bigint();
+  const timedFromHere = () => {
+    bytes = 0;
+    connections = 0;
+    start = process.hrtime.bigint();
+  };
+  if (api === "sync") {
+    for (let i = 0; i < warmup; i++) onceSync();
+    timedFromHere();
+    for (let i = 0; i < count; i++) onceSync();
+  } else if (api === "client") {
+    await runClient(timedFromHere);
+  } else {
+    for (let i = 0; i < warmup; i++) await oncePromise();
+    timedFromHere();
+    for (let i = 0; i < count; i++) await oncePromise();
+  }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   console.log(`requests=${count} bytes=${bytes} seconds=${seconds.toFixed(6)} conns=${connections}`);
   if (conn) conn.close();

@@ -1,7 +1,8 @@
 // node_undici.js HOST PORT PATH N TLS MODE: N sequential GETs with undici
 // (from npm, installed by tools/run deps into bindings/node/dev):
 // undici.request on a keep-alive Client (a new Client per request for
-// newconn). Exits 3 when undici is not installed.
+// newconn), after BENCH_WARMUP untimed ones made the same way (the JIT warms
+// up). Exits 3 when undici is not installed.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -15,6 +16,7 @@ try {
 }
 const [host, port, pathName, countText, tls, mode] = process.argv.slice(2);
 const count = Number(countText);
+const warmup = Number(process.env.BENCH_WARMUP || 0);
 const origin = `${tls === "1" ? "https" : "http"}://${host}:${port}`;
 const clientOptions = { pipelining: 1 };
 if (tls === "1" && process.env.BENCH_CAFILE) clientOptions.connect = { ca: fs.readFileSync(process.env.BENCH_CAFILE) };
@@ -29,8 +31,13 @@ function newClient() {
 
 (async () => {
   let client = newClient();
-  const start = process.hrtime.bigint();
-  for (let i = 0; i < count; i++) {
+  let start = process.hrtime.bigint();
+  for (let i = 0; i < warmup + count; i++) {
+    if (i === warmup) { // the timed requests start here
+      bytes = 0;
+      connections = 0;
+      start = process.hrtime.bigint();
+    }
     if (mode === "newconn" && i > 0) {
       await client.close();
       client = newClient();

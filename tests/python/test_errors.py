@@ -26,10 +26,12 @@ EXPECTED = {
     "INVALID_CONTENT_LENGTH": httpc.InvalidContentLength,
     "INVALID_CHUNK": httpc.InvalidChunk,
     "TOO_MANY_INTERIM": httpc.TooManyInterimResponses,
+    "RESPONSE_TOO_LARGE": httpc.ResponseTooLarge,
     "OS": OSError, "TIMEOUT": TimeoutError,
     "CONNECTION_REFUSED": ConnectionRefusedError, "CONNECTION_RESET": ConnectionResetError,
     "RESOLVE": socket.gaierror, "TUNNEL_FAILED": httpc.TunnelFailed,
-    "BROKEN_PIPE": BrokenPipeError, "CANCELLED": ConnectionAbortedError, "TLS": ssl.SSLError,
+    "BROKEN_PIPE": BrokenPipeError, "CANCELLED": ConnectionAbortedError,
+    "WOULD_BLOCK": BlockingIOError, "TLS": ssl.SSLError,
     "TLS_CERT_VERIFY": ssl.SSLCertVerificationError,
     "INVALID_ARGUMENT": ValueError, "NOMEM": MemoryError, "STATE": RuntimeError,
 }
@@ -54,6 +56,19 @@ class ErrorMapping(unittest.TestCase):
                     with self.subTest(code=code, ancestor=anc):
                         self.assertTrue(issubclass(httpc.CODE_TO_CLASS[code],
                                                    httpc.CODE_TO_CLASS[anc]))
+
+    def test_hierarchy_has_nothing_httpc_error_is_denies(self):
+        # The other direction: a Python subclass relation the C table does not
+        # have would make one language catch what another does not. The one
+        # deliberate exception: ssl.SSLCertVerificationError is a ValueError.
+        allowed = {(raw.HTTPC_E_TLS_CERT_VERIFY, raw.HTTPC_E_INVALID_ARGUMENT)}
+        for code in codes():
+            for anc in codes():
+                if issubclass(httpc.CODE_TO_CLASS[code], httpc.CODE_TO_CLASS[anc]) and \
+                        (code, anc) not in allowed:
+                    with self.subTest(code=raw.httpc_error_name(code),
+                                      ancestor=raw.httpc_error_name(anc)):
+                        self.assertTrue(raw.httpc_error_is(code, anc))
 
     def test_stricter_classes_are_http_exceptions(self):
         for cls in (httpc.TooManyHeaders, httpc.InvalidContentLength,
