@@ -153,7 +153,8 @@ T.test("ConnectionRefusedError has errno", function()
   -- "[Errno 111] Connection refused": the number once.
   local _, prefixes = tostring(err):gsub("%[Errno", "")
   T.eq(prefixes, 1, "[Errno once in " .. tostring(err))
-  T.eq(tostring(err), "httpc.ConnectionRefusedError: [Errno 111] Connection refused", "tostring")
+  T.eq(tostring(err), err.where .. "httpc.ConnectionRefusedError: [Errno 111] Connection refused",
+       "tostring (after the caller's position)")
   T.ok(err:is_a("OSError"), "an OSError")
   T.ok(not err:is_a("HTTPException"), "not an HTTPException")
 end)
