@@ -253,13 +253,29 @@ local function mode(conn)
   return cq
 end
 
+-- What cqueues.poll is given: one table per connection or response,
+-- filled with one C call per wait (cqueues asks pollfd, events and timeout
+-- in turn; asking the object itself would make three).
+local Waiter = {}
+Waiter.__index = Waiter
+function Waiter:pollfd() return self.fd end
+function Waiter:events() return self.ev end
+function Waiter:timeout() return self.to end
+
 -- Waits until obj's pending operation can go on (or its deadline): in the
 -- cqueues loop, or with poll(2) for a response left in non-blocking mode.
 local function wait_for(obj, cq)
+  local handle = obj._c or obj._r
   if cq then
-    cq.poll(obj)
+    local w = obj._waiter
+    if w == nil then
+      w = setmetatable({}, Waiter)
+      obj._waiter = w
+    end
+    w.fd, w.ev, w.to = wait_info(handle)
+    cq.poll(w)
   else
-    wait_fd(wait_info(obj._c or obj._r))
+    wait_fd(wait_info(handle))
   end
 end
 
@@ -566,10 +582,10 @@ local function push_body(self, cq, source)
   local ok, err = pcall(function()
     for piece in source do
       if piece ~= "" then
-        while raw.body_write(c, piece) == false do cq.poll(self) end
+        while raw.body_write(c, piece) == false do wait_for(self, cq) end
       end
     end
-    while raw.httpc_conn_body_end(c) == false do cq.poll(self) end
+    while raw.httpc_conn_body_end(c) == false do wait_for(self, cq) end
   end)
   if not ok then
     raw.httpc_conn_close(c) -- half a body was sent: the connection cannot go on
@@ -588,11 +604,11 @@ function Connection:request(method, url, body, headers, opts)
     raw_request(self._c, method, url, body, headers, chunked)
   elseif type(body) == "function" then
     while raw_request(self._c, method, url, PUSH_BODY, headers, chunked) == false do
-      cq.poll(self)
+      wait_for(self, cq)
     end
     push_body(self, cq, body)
   else
-    while raw_request(self._c, method, url, body, headers, chunked) == false do cq.poll(self) end
+    while raw_request(self._c, method, url, body, headers, chunked) == false do wait_for(self, cq) end
   end
 end
 
@@ -643,10 +659,10 @@ function Connection:endheaders(body, opts)
   if cq == nil then
     raw.endheaders(self._c, body, chunked)
   elseif type(body) == "function" then
-    while raw.endheaders(self._c, PUSH_BODY, chunked) == false do cq.poll(self) end
+    while raw.endheaders(self._c, PUSH_BODY, chunked) == false do wait_for(self, cq) end
     push_body(self, cq, body)
   else
-    while raw.endheaders(self._c, body, chunked) == false do cq.poll(self) end
+    while raw.endheaders(self._c, body, chunked) == false do wait_for(self, cq) end
   end
 end
 
