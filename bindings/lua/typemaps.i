@@ -37,26 +37,14 @@ static atomic_long luahttpc_collect_at = 64;
  * tls_error, expected, line, partial) -> error object. */
 static char luahttpc_factory_key;
 
-/* Set while the collector frees a handle: the socket callback then calls
- * no Lua. A finalizer may run inside any allocation, cqueues' own step
- * included, where cqueues.cancel would change lists cqueues is walking;
- * and it is not needed there: a descriptor cqueues still watches belongs to
- * a coroutine that still references its connection, so the connection is
- * not garbage (or the controller is gone as well). */
-static _Thread_local int luahttpc_collecting;
-
 static void delete_httpc_conn(httpc_conn *conn)
 {
-    luahttpc_collecting++;
     httpc_conn_free(conn);
-    luahttpc_collecting--;
     atomic_fetch_sub(&luahttpc_live_conns, 1);
 }
 static void delete_httpc_response(httpc_response *resp)
 {
-    luahttpc_collecting++;
     httpc_response_free(resp);
-    luahttpc_collecting--;
 }
 static void delete_httpc_tls_context(httpc_tls_context *ctx)
 {
@@ -834,13 +822,16 @@ static char luahttpc_announcer_key;
 static char luahttpc_announcer_thread_key;
 
 /* The socket callback: runs on the thread making the httpc call, inside a
- * native, so it calls Lua on a thread of its own rather than guess which
- * coroutine is running. Only CLOSING goes to Lua (cqueues.cancel(fd),
- * before the number can be reused), and not from the collector (above). */
+ * native or in the collector freeing a handle, so it calls Lua on a thread
+ * of its own rather than guess which coroutine is running. Only CLOSING
+ * goes to Lua: cqueues.cancel(fd), before the number can be reused. The
+ * collector's closes need it too: a coroutine that has just been resumed
+ * from waiting on a socket may drop its connection before cqueues takes
+ * the descriptor out of epoll, which would then fail on a closed number. */
 static void luahttpc_socket_cb(void *userdata, int fd, int event)
 {
     lua_State *T = userdata;
-    if (event != HTTPC_SOCKET_CLOSING || luahttpc_collecting)
+    if (event != HTTPC_SOCKET_CLOSING)
         return;
     int top = lua_gettop(T);
     lua_pushlightuserdata(T, &luahttpc_announcer_key);
