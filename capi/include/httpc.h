@@ -596,7 +596,8 @@ HTTPC_EXTERN(int) httpc_response_drain(httpc_response *resp);
  * next httpc_response_getheader call on the same response overwrites (copy
  * a value before asking for another); it is valid until then, or until
  * httpc_response_free. When that buffer cannot be grown (out of memory) this
- * returns `default_value` too. */
+ * returns NULL and records NOMEM (httpc_last_error), so an allocation failure
+ * is never mistaken for an absent header. */
 HTTPC_EXTERN(const char *)
 httpc_response_getheader(httpc_response *resp, const char *name, const char *default_value);
 /** The header message (all headers in order). Borrowed: the object and the
