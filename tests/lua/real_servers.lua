@@ -272,6 +272,46 @@ T.test("httpc.request through tinyproxy (plain and CONNECT), nginx's redirect, c
   T.ok(headers.location, "location hint")
 end)
 
+T.test("cqueues: HTTPS, a CONNECT tunnel and a proxy's one-shot in coroutines of one loop", function()
+  local cqueues = require("cqueues")
+  local cq, got = cqueues.new(), {}
+  local ctx = context()
+  for i = 1, 10 do
+    cq:wrap(function()
+      -- the TLS handshake, the request and a 16 MiB body, all non-blocking
+      local conn = httpc.HTTPSConnection("localhost", HTTPS, {context = ctx, timeout = 30})
+      conn:request("GET", i % 2 == 0 and "/large" or "/small")
+      local r = conn:getresponse()
+      local n = 0
+      for piece in function() return r:read(65536) end do n = n + #piece end
+      got[#got + 1] = n
+      conn:close()
+    end)
+  end
+  cq:wrap(function()
+    local conn = httpc.HTTPSConnection("127.0.0.1", PROXY, {context = ctx, timeout = 30})
+    conn:set_tunnel("localhost", HTTPS)
+    conn:request("GET", "/medium")
+    local body = conn:getresponse():read("a")
+    got.tunnel = #body
+    conn:close()
+  end)
+  cq:wrap(function()
+    local body, status = httpc.request{url = "https://localhost:" .. HTTPS .. "/small",
+                                       proxy = "http://127.0.0.1:" .. PROXY, context = ctx}
+    got.oneshot = status == 200 and #body
+  end)
+  local ok, err = cq:loop(120)
+  T.ok(ok, "loop: " .. tostring(err))
+  T.ok(cq:empty(), "every coroutine finished")
+  table.sort(got)
+  T.eq(#got, 10, "10 HTTPS exchanges")
+  T.eq(got[1], 100, "small over HTTPS")
+  T.eq(got[10], 16 * MiB, "16 MiB over HTTPS")
+  T.eq(got.tunnel, 16 * 1024, "through the CONNECT tunnel")
+  T.eq(got.oneshot, 100, "one-shot through the proxy")
+end)
+
 local function open_fds()
   local p = assert(io.popen("ls /proc/" .. (os.getenv("HTTPC_LUA_PID") or "self") .. "/fd"))
   local n = 0
@@ -309,4 +349,4 @@ T.test("1,000 connections left unclosed are closed by the garbage collector", fu
   print("  most descriptors open at once: " .. most)
 end)
 
-T.run(12)
+T.run(13)
