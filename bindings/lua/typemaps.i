@@ -808,6 +808,10 @@ static int luahttpc_wait_fd(lua_State *L)
     if (strchr(ev, 'w'))
         p.events |= POLLOUT;
     int ms = lua_isnoneornil(L, 3) ? -1 : (int)(luaL_checknumber(L, 3) * 1000.0 + 0.999);
+    if (p.fd < 0 && ms < 0) { /* nothing to wait for: never wait forever */
+        lua_pushboolean(L, 0);
+        return 1;
+    }
     int rc;
     do {
         rc = poll(&p, p.fd >= 0 ? 1 : 0, ms);
