@@ -604,7 +604,8 @@ static int luahttpc_set_tunnel(lua_State *L)
     return 0;
 }
 
-/* getresponse(conn) -> resp, status, reason, version, will_close, chunked */
+/* getresponse(conn) -> resp, status, reason, version, will_close, chunked,
+ * length (nil: unknown), or false when it would block */
 static int luahttpc_getresponse(lua_State *L)
 {
     httpc_conn *conn = luahttpc_conn_arg(L, 1, ":getresponse");
@@ -622,7 +623,12 @@ static int luahttpc_getresponse(lua_State *L)
     lua_pushinteger(L, httpc_response_version(resp));
     lua_pushboolean(L, httpc_response_will_close(resp));
     lua_pushboolean(L, httpc_response_chunked(resp));
-    return 6;
+    int64_t length = httpc_response_length(resp);
+    if (length >= 0)
+        lua_pushinteger(L, (lua_Integer)length);
+    else
+        lua_pushnil(L);
+    return 7;
 }
 
 /* read_all(resp) -> string; IncompleteRead carries the partial body. */

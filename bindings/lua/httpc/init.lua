@@ -237,6 +237,7 @@ end)
 -- non-blocking inside a cqueues coroutine, blocking outside. Returns the
 -- cqueues module, or nil outside.
 local function mode(conn)
+  if loaded.cqueues == nil and not conn._nb then return nil end -- blocking, the common case
   local cq = running_cqueues()
   local nb = cq ~= nil
   if nb ~= conn._nb then
@@ -293,19 +294,11 @@ end
 -- Responses (http.client.HTTPResponse, read like a Lua file)
 ---------------------------------------------------------------------------
 
+-- r.length: the body bytes still expected by Content-Length (nil when
+-- unknown, as http.client's length is None), kept up to date by the reads.
 local Response = {}
+Response.__index = Response
 M.Response = Response
-local response_length = raw.httpc_response_length
-
--- Methods, and r.length: the body bytes still expected by Content-Length
--- (nil when unknown, as http.client's length is None).
-function Response.__index(self, key)
-  local method = Response[key]
-  if method ~= nil or key ~= "length" then return method end
-  local n = response_length(self._r)
-  if n < 0 then return nil end
-  return n
-end
 
 local function live(self)
   local r = self._r
@@ -317,6 +310,7 @@ end
 
 local function end_of_body(self)
   self._eof = true
+  if self.length then self.length = 0 end
   response_close(self._r)
 end
 
@@ -327,18 +321,24 @@ local READ_PIECE = 1024 * 1024
 -- buffer, so it goes to a buffer the response keeps until it completes.
 local function rread(self, cap, kind)
   local conn = self._conn
-  local cq = mode(conn)
-  if cq == nil and not conn._nb_ever then return raw_read(self._r, cap, kind) end
-  local buf = self._buf
-  if buf == nil or self._buf_cap < cap then
-    buf = raw.buffer(cap)
-    self._buf, self._buf_cap = buf, cap
-  end
-  local data = raw_read(self._r, cap, kind, buf)
-  while data == false do
-    wait_for(self, cq)
+  local data
+  if not conn._nb_ever and loaded.cqueues == nil then -- blocking, the common case first
+    data = raw_read(self._r, cap, kind)
+  else
+    local cq = mode(conn)
+    local buf = self._buf
+    if buf == nil or self._buf_cap < cap then
+      buf = raw.buffer(cap)
+      self._buf, self._buf_cap = buf, cap
+    end
     data = raw_read(self._r, cap, kind, buf)
+    while data == false do
+      wait_for(self, cq)
+      data = raw_read(self._r, cap, kind, buf)
+    end
   end
+  local length = self.length
+  if length then self.length = length - #data end
   return data
 end
 
@@ -349,6 +349,7 @@ local function rread_all(self)
     wait_for(self, cq)
     data = raw_read_all(self._r)
   end
+  if self.length then self.length = 0 end
   return data
 end
 
@@ -597,6 +598,11 @@ end
 -- (sent chunked); headers {["Name"] = "value"} or {{"Name", "value"}, ...};
 -- opts.encode_chunked as http.client's.
 function Connection:request(method, url, body, headers, opts)
+  if loaded.cqueues == nil and not self._nb then -- blocking, the common case first
+    if body ~= nil and type(body) ~= "string" then body = body_of(self, body) end
+    raw_request(self._c, method, url, body, headers, opts and opts.encode_chunked)
+    return
+  end
   local chunked = opts and opts.encode_chunked
   local cq = mode(self)
   if body ~= nil and type(body) ~= "string" then body = body_of(self, body) end
@@ -615,16 +621,16 @@ end
 --- Reads the response head; the body is read from the response object.
 function Connection:getresponse()
   local cq = mode(self)
-  local r, status, reason, version, will_close, chunked = raw_getresponse(self._c)
+  local r, status, reason, version, will_close, chunked, length = raw_getresponse(self._c)
   while r == false do
     wait_for(self, cq)
-    r, status, reason, version, will_close, chunked = raw_getresponse(self._c)
+    r, status, reason, version, will_close, chunked, length = raw_getresponse(self._c)
   end
   -- _conn: the body comes through the connection's socket, which must not
   -- be collected while the response is still read (http.client's response
   -- holds its socket the same way).
   return setmetatable({_r = r, _conn = self, status = status, reason = reason, version = version,
-                       will_close = will_close, chunked = chunked}, Response)
+                       will_close = will_close, chunked = chunked, length = length}, Response)
 end
 
 --- putrequest(method, url [, {skip_host=, skip_accept_encoding=}])
