@@ -629,8 +629,11 @@ function Connection:getresponse()
   -- _conn: the body comes through the connection's socket, which must not
   -- be collected while the response is still read (http.client's response
   -- holds its socket the same way).
+  -- _eof given now: a key added later would grow the table (a rehash per
+  -- response, measurable on small requests)
   return setmetatable({_r = r, _conn = self, status = status, reason = reason, version = version,
-                       will_close = will_close, chunked = chunked, length = length}, Response)
+                       will_close = will_close, chunked = chunked, length = length, _eof = false},
+                      Response)
 end
 
 --- putrequest(method, url [, {skip_host=, skip_accept_encoding=}])
