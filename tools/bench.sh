@@ -64,11 +64,14 @@ CLIENTS=(
   "undici|4|node $root/bench/node_undici.js"
   "httpc-multi|1|$bin/httpc-multi-bench"
   "libcurl-multi|1|$bin/curl-multi-bench"
+  "httpc-lua-multi|2|lua5.4 $root/bench/lua_multi.lua httpc $build/lua"
+  "httpc-luajit-multi|2|luajit $root/bench/lua_multi.lua httpc $build/luajit"
+  "lua-http-multi|4|luajit $root/bench/lua_multi.lua lua-http $build/luajit"
 )
 # Ratios reported: SUBJECT/PEER.
 RATIOS="httpc/raw httpc/wrk httpc/libcurl httpc/http.client httpc/node httpc-py/http.client"
 RATIOS+=" httpc-lua/luasocket httpc-luajit/lua-http httpc-lua/httpc"
-RATIOS+=" httpc-multi/libcurl-multi"
+RATIOS+=" httpc-multi/libcurl-multi httpc-luajit-multi/lua-http-multi"
 RATIOS+=" httpc-py-read/http.client-read" # read(256 KiB): a new bytes object per call
 RATIOS+=" httpc-node-sync/node httpc-node-sync/undici httpc-node/undici httpc-node-conn/undici httpc-node/httpc httpc-node-sync/httpc"
 

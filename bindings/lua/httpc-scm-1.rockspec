@@ -1,13 +1,18 @@
--- LuaRocks package of the httpc Lua binding. From the repository root:
+-- LuaRocks package of the httpc Lua binding. From a clone, at its root:
 --   luarocks --lua-version 5.4 make --tree DIR bindings/lua/httpc-scm-1.rockspec
 -- builds the module with CMake (needs cmake, swig, libwolfssl-dev) into
 -- build-luarocks/ and installs httpc (init.lua) and httpc.raw (raw.so).
 -- LuaJIT: luarocks --lua-version 5.1 make --tree DIR LUA_INCDIR=/usr/include/luajit-2.1 ...
+-- A release (tools/lua-rock.sh, or tools/run rock) is this file with a
+-- version and its source archive: httpc-V.tar.gz, httpc-V-1.rockspec and
+-- httpc-V-1.src.rock, which `luarocks install` builds anywhere.
+-- source.url below is the repository this file is in (`luarocks make` builds
+-- the clone itself and does not fetch it).
 rockspec_format = "3.0"
 package = "httpc"
 version = "scm-1"
 source = {
-  url = "git+file://.",
+  url = "git+file:///work/main",
 }
 description = {
   summary = "HTTP/1.1 client with Python http.client's semantics (C11, wolfSSL)",
@@ -15,6 +20,7 @@ description = {
 httpc.HTTPConnection / HTTPSConnection with request, getresponse and
 responses read like Lua files, error objects following http.client's
 exception hierarchy, and a one-shot httpc.request(url) as LuaSocket's.]],
+  license = "MIT",
 }
 dependencies = {
   "lua >= 5.1",

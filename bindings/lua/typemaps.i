@@ -17,6 +17,8 @@
  */
 
 %{
+#include <errno.h>
+#include <poll.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -89,11 +91,27 @@ static int luahttpc_raise(lua_State *L, int code, const char *message)
     return lua_error(L);
 }
 
+/* The argument number a Lua caller sees: natives named ":name" implement a
+ * method (conn:request(...)), whose self is not counted, as Lua's own
+ * messages do not count it. Sets *fname to the name without the colon. */
+static int luahttpc_arg_number(int arg, const char **fname)
+{
+    if (**fname == ':') {
+        (*fname)++;
+        return arg - 1;
+    }
+    return arg;
+}
+
 /* Raises ValueError (INVALID_ARGUMENT) for a bad argument of a native. */
 static int luahttpc_arg_error(lua_State *L, int arg, const char *fname, const char *expected)
 {
-    const char *msg = lua_pushfstring(L, "bad argument #%d to '%s' (%s expected, got %s)", arg,
-                                      fname, expected, luaL_typename(L, arg));
+    int shown = luahttpc_arg_number(arg, &fname);
+    const char *msg =
+        shown == 0 ? lua_pushfstring(L, "calling '%s' on bad self (%s expected, got %s)", fname,
+                                     expected, luaL_typename(L, arg))
+                   : lua_pushfstring(L, "bad argument #%d to '%s' (%s expected, got %s)", shown,
+                                     fname, expected, luaL_typename(L, arg));
     return luahttpc_raise(L, HTTPC_E_INVALID_ARGUMENT, msg);
 }
 
@@ -106,9 +124,11 @@ static const char *luahttpc_text(lua_State *L, int arg, const char *fname)
     if (type != LUA_TSTRING && type != LUA_TNUMBER)
         luahttpc_arg_error(L, arg, fname, "string");
     const char *s = lua_tolstring(L, arg, &len);
-    if (strlen(s) != len)
+    if (strlen(s) != len) {
+        int shown = luahttpc_arg_number(arg, &fname);
         luahttpc_raise(L, HTTPC_E_INVALID_ARGUMENT,
-                       lua_pushfstring(L, "bad argument #%d to '%s' (embedded NUL)", arg, fname));
+                       lua_pushfstring(L, "bad argument #%d to '%s' (embedded NUL)", shown, fname));
+    }
     return s;
 }
 %}
@@ -140,17 +160,26 @@ struct httpc_tls_context {};
 HTTPC_LUA_OUT_HANDLE(httpc_tls_context)
 
 /* Functions whose int result is a status code: raise on failure, else
- * return nothing. */
+ * return nothing; in non-blocking mode "would block" returns false (the
+ * Lua layer waits and calls again). */
 %define HTTPC_LUA_CHECKED(FN)
 %typemap(out) int FN {
-    if ($1 < 0)
+    if ($1 == HTTPC_E_WOULD_BLOCK) {
+        lua_pushboolean(L, 0);
+        SWIG_arg++;
+    } else if ($1 < 0) {
         luahttpc_raise(L, $1, NULL);
+    }
 }
 %enddef
 HTTPC_LUA_CHECKED(httpc_conn_connect)
 HTTPC_LUA_CHECKED(httpc_conn_putrequest)
 HTTPC_LUA_CHECKED(httpc_conn_send)
+HTTPC_LUA_CHECKED(httpc_conn_body_write)
 HTTPC_LUA_CHECKED(httpc_response_drain)
+HTTPC_LUA_CHECKED(httpc_conn_set_nonblocking)
+HTTPC_LUA_CHECKED(httpc_conn_set_max_response_size)
+HTTPC_LUA_CHECKED(httpc_conn_body_end)
 HTTPC_LUA_CHECKED(httpc_tls_context_new)
 HTTPC_LUA_CHECKED(httpc_tls_context_new_empty)
 HTTPC_LUA_CHECKED(httpc_tls_context_load_verify_file)
@@ -205,6 +234,13 @@ HTTPC_LUA_CHECKED(httpc_tls_context_set_min_version)
 %ignore httpc_headers_value;
 %ignore httpc_headers_find;
 %ignore httpc_headers_get;
+/* The non-blocking mode: what an operation waits for comes from the
+ * natives wait_info and announce_sockets below. */
+%ignore httpc_wait;
+%ignore httpc_conn_wait;
+%ignore httpc_response_wait;
+%ignore httpc_socket_fn;
+%ignore httpc_conn_set_socket_callback;
 
 /* ---------------------------------------------------------------------- */
 /* Natives                                                                 */
@@ -294,7 +330,8 @@ static int luahttpc_conn_new(lua_State *L)
     return 1;
 }
 
-/* Header (name, value) arrays built from a Lua table: {["A"]="1"} or
+/* Header (name, value) arrays built from a Lua table: {["A"]="1"},
+ * {["A"]={"1", "2"}} (one header line per value, as Node sends an array) or
  * {{"A", "1"}, {"A", "2"}}. The strings stay referenced by the table. */
 typedef struct {
     httpc_header *items;
@@ -332,7 +369,10 @@ static void luahttpc_headers_from(lua_State *L, int arg, luahttpc_headers *h, co
     } else {
         lua_pushnil(L);
         while (lua_next(L, arg)) {
-            count++;
+            /* a list of values counts one item each (at least one, so that
+             * an empty list reaches the check below) */
+            size_t values = lua_istable(L, -1) ? luahttpc_rawlen(L, -1) : 1;
+            count += values ? values : 1;
             lua_pop(L, 1);
         }
     }
@@ -366,6 +406,22 @@ static void luahttpc_headers_from(lua_State *L, int arg, luahttpc_headers *h, co
             if (lua_type(L, -2) != LUA_TSTRING ||
                 !luahttpc_header_text(L, -2, &h->items[h->n].name)) {
                 bad = "header names must be strings without NUL";
+            } else if (lua_istable(L, -1)) {
+                /* {["A"] = {"1", "2"}}: one item per value */
+                const char *name = h->items[h->n].name;
+                size_t values = luahttpc_rawlen(L, -1);
+                if (values == 0)
+                    bad = "a header's list of values must not be empty";
+                for (size_t i = 1; i <= values && !bad; i++) {
+                    lua_rawgeti(L, -1, (int)i);
+                    h->items[h->n].name = name;
+                    if (!luahttpc_header_text(L, -1, &h->items[h->n].value))
+                        bad = "header values must be strings or numbers without NUL";
+                    h->n++;
+                    /* a number was converted in this stack slot: keep it
+                     * below the key (a string is kept by the list) */
+                    lua_insert(L, -3);
+                }
             } else {
                 if (lua_type(L, -1) == LUA_TNUMBER) {
                     /* Convert a copy (converting the table's own value would
@@ -397,6 +453,9 @@ typedef struct {
     int err;  /* stack index of the slot holding a caught error */
     int failed;
 } luahttpc_source;
+
+/* The address raw.PUSH_BODY points to. */
+static char luahttpc_push_body;
 
 static int luahttpc_source_next(void *userdata, const void **data, size_t *len)
 {
@@ -456,6 +515,15 @@ static const httpc_body *luahttpc_body_from(lua_State *L, int arg, httpc_body *b
         body->chunk_fn = luahttpc_source_next;
         body->userdata = src;
         return body;
+    case LUA_TLIGHTUSERDATA:
+        /* raw.PUSH_BODY: the Lua layer pushes the pieces with body_write
+         * (non-blocking mode, where a source may wait in its coroutine) */
+        if (lua_touserdata(L, arg) == &luahttpc_push_body) {
+            body->kind = HTTPC_BODY_PUSH;
+            return body;
+        }
+        luahttpc_arg_error(L, arg, fname, "string, file or source function as body");
+        return NULL;
     default:
         luahttpc_arg_error(L, arg, fname, "string, file or source function as body");
         return NULL;
@@ -463,55 +531,59 @@ static const httpc_body *luahttpc_body_from(lua_State *L, int arg, httpc_body *b
 }
 
 /* After a send: re-raises an error caught in the body source, else raises
- * rc when it is a failure. */
-static void luahttpc_check_send(lua_State *L, int rc, const luahttpc_source *src)
+ * rc when it is a failure. Returns the number of results: false when the
+ * send would block (non-blocking mode), else none. */
+static int luahttpc_check_send(lua_State *L, int rc, const luahttpc_source *src)
 {
     if (src->failed) {
         lua_pushvalue(L, src->err);
         lua_error(L);
     }
+    if (rc == HTTPC_E_WOULD_BLOCK) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
     if (rc < 0)
         luahttpc_raise(L, rc, NULL);
+    return 0;
 }
 
 /* request(conn, method, url, body, headers, encode_chunked) */
 static int luahttpc_request(lua_State *L)
 {
-    httpc_conn *conn = luahttpc_conn_arg(L, 1, "request");
-    const char *method = luahttpc_text(L, 2, "request");
-    const char *url = luahttpc_text(L, 3, "request");
+    httpc_conn *conn = luahttpc_conn_arg(L, 1, ":request");
+    const char *method = luahttpc_text(L, 2, ":request");
+    const char *url = luahttpc_text(L, 3, ":request");
     int flags = lua_toboolean(L, 6) ? HTTPC_ENCODE_CHUNKED : 0;
     luahttpc_headers h;
-    luahttpc_headers_from(L, 5, &h, "request");
+    luahttpc_headers_from(L, 5, &h, ":request");
     httpc_body body;
     luahttpc_source src;
-    const httpc_body *pbody = luahttpc_body_from(L, 4, &body, &src, "request");
+    const httpc_body *pbody = luahttpc_body_from(L, 4, &body, &src, ":request");
     int rc = httpc_conn_request(conn, method, url, pbody, h.items, h.n, flags);
-    luahttpc_check_send(L, rc, &src);
-    return 0;
+    return luahttpc_check_send(L, rc, &src);
 }
 
 /* endheaders(conn, body, encode_chunked) */
 static int luahttpc_endheaders(lua_State *L)
 {
-    httpc_conn *conn = luahttpc_conn_arg(L, 1, "endheaders");
+    httpc_conn *conn = luahttpc_conn_arg(L, 1, ":endheaders");
     httpc_body body;
     luahttpc_source src;
-    const httpc_body *pbody = luahttpc_body_from(L, 2, &body, &src, "endheaders");
+    const httpc_body *pbody = luahttpc_body_from(L, 2, &body, &src, ":endheaders");
     int rc = httpc_conn_endheaders(conn, pbody, lua_toboolean(L, 3) ? HTTPC_ENCODE_CHUNKED : 0);
-    luahttpc_check_send(L, rc, &src);
-    return 0;
+    return luahttpc_check_send(L, rc, &src);
 }
 
 /* putheader(conn, name, value...) */
 static int luahttpc_putheader(lua_State *L)
 {
-    httpc_conn *conn = luahttpc_conn_arg(L, 1, "putheader");
-    const char *name = luahttpc_text(L, 2, "putheader");
+    httpc_conn *conn = luahttpc_conn_arg(L, 1, ":putheader");
+    const char *name = luahttpc_text(L, 2, ":putheader");
     int n = lua_gettop(L) - 2;
     const char **values = lua_newuserdata(L, (size_t)(n > 0 ? n : 1) * sizeof *values);
     for (int i = 0; i < n; i++)
-        values[i] = luahttpc_text(L, 3 + i, "putheader"); /* numbers converted in place */
+        values[i] = luahttpc_text(L, 3 + i, ":putheader"); /* numbers converted in place */
     int rc = httpc_conn_putheader_values(conn, name, values, (size_t)n);
     if (rc < 0)
         return luahttpc_raise(L, rc, NULL);
@@ -521,23 +593,28 @@ static int luahttpc_putheader(lua_State *L)
 /* set_tunnel(conn, host, port, headers) */
 static int luahttpc_set_tunnel(lua_State *L)
 {
-    httpc_conn *conn = luahttpc_conn_arg(L, 1, "set_tunnel");
-    const char *host = luahttpc_text(L, 2, "set_tunnel");
+    httpc_conn *conn = luahttpc_conn_arg(L, 1, ":set_tunnel");
+    const char *host = luahttpc_text(L, 2, ":set_tunnel");
     int port = (int)luaL_optinteger(L, 3, 0);
     luahttpc_headers h;
-    luahttpc_headers_from(L, 4, &h, "set_tunnel");
+    luahttpc_headers_from(L, 4, &h, ":set_tunnel");
     int rc = httpc_conn_set_tunnel(conn, host, port, h.items, h.n);
     if (rc < 0)
         return luahttpc_raise(L, rc, NULL);
     return 0;
 }
 
-/* getresponse(conn) -> resp, status, reason, version, will_close, chunked */
+/* getresponse(conn) -> resp, status, reason, version, will_close, chunked,
+ * length (nil: unknown), or false when it would block */
 static int luahttpc_getresponse(lua_State *L)
 {
-    httpc_conn *conn = luahttpc_conn_arg(L, 1, "getresponse");
+    httpc_conn *conn = luahttpc_conn_arg(L, 1, ":getresponse");
     httpc_response *resp = NULL;
     int rc = httpc_conn_getresponse(conn, &resp);
+    if (rc == HTTPC_E_WOULD_BLOCK) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
     if (rc < 0)
         return luahttpc_raise(L, rc, NULL);
     SWIG_NewPointerObj(L, resp, SWIGTYPE_p_httpc_response, 1);
@@ -546,16 +623,25 @@ static int luahttpc_getresponse(lua_State *L)
     lua_pushinteger(L, httpc_response_version(resp));
     lua_pushboolean(L, httpc_response_will_close(resp));
     lua_pushboolean(L, httpc_response_chunked(resp));
-    return 6;
+    int64_t length = httpc_response_length(resp);
+    if (length >= 0)
+        lua_pushinteger(L, (lua_Integer)length);
+    else
+        lua_pushnil(L);
+    return 7;
 }
 
 /* read_all(resp) -> string; IncompleteRead carries the partial body. */
 static int luahttpc_read_all(lua_State *L)
 {
-    httpc_response *resp = luahttpc_resp_arg(L, 1, "read");
+    httpc_response *resp = luahttpc_resp_arg(L, 1, ":read");
     char *data = NULL;
     size_t len = 0;
     int rc = httpc_response_read_all(resp, &data, &len);
+    if (rc == HTTPC_E_WOULD_BLOCK) { /* what arrived stays in the response */
+        lua_pushboolean(L, 0);
+        return 1;
+    }
     lua_pushlstring(L, data ? data : "", len);
     httpc_free(data);
     if (rc < 0) {
@@ -589,13 +675,16 @@ static char *luahttpc_scratch(lua_State *L, size_t cap)
 
 typedef int (*luahttpc_reader)(httpc_response *, void *, size_t, size_t *);
 
-/* read(resp, n, kind) -> string ("" at the end): kind 0 read, 1 read1,
- * 2 readline (at most n bytes). */
+/* read(resp, n, kind [, buffer]) -> string ("" at the end), or false when
+ * the read would block: kind 0 read, 1 read1, 2 readline (at most n bytes).
+ * buffer (from raw.buffer, at least n bytes): where the bytes land; a read
+ * that would block keeps what it copied there and must be called again
+ * with the same buffer (non-blocking mode). */
 static int luahttpc_read(lua_State *L)
 {
     static const luahttpc_reader readers[] = {httpc_response_read, httpc_response_read1,
                                               httpc_response_readline};
-    httpc_response *resp = luahttpc_resp_arg(L, 1, "read");
+    httpc_response *resp = luahttpc_resp_arg(L, 1, ":read");
     lua_Integer cap = luaL_checkinteger(L, 2);
     lua_Integer kind = luaL_optinteger(L, 3, 0);
     if (cap < 0)
@@ -603,9 +692,20 @@ static int luahttpc_read(lua_State *L)
     if (kind < 0 || kind > 2)
         kind = 0;
     char small[LUAL_BUFFERSIZE];
-    char *buf = (size_t)cap <= sizeof small ? small : luahttpc_scratch(L, (size_t)cap);
+    char *buf;
+    if (lua_type(L, 4) == LUA_TUSERDATA) {
+        if (luahttpc_rawlen(L, 4) < (size_t)cap)
+            return luaL_argerror(L, 4, "buffer smaller than the count");
+        buf = lua_touserdata(L, 4);
+    } else {
+        buf = (size_t)cap <= sizeof small ? small : luahttpc_scratch(L, (size_t)cap);
+    }
     size_t n = 0;
     int rc = readers[kind](resp, buf, (size_t)cap, &n);
+    if (rc == HTTPC_E_WOULD_BLOCK) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
     if (rc < 0)
         return luahttpc_raise(L, rc, NULL);
     lua_pushlstring(L, buf, n);
@@ -615,10 +715,14 @@ static int luahttpc_read(lua_State *L)
 /* peek(resp) -> string (buffered body bytes, receiving once if none). */
 static int luahttpc_peek(lua_State *L)
 {
-    httpc_response *resp = luahttpc_resp_arg(L, 1, "peek");
+    httpc_response *resp = luahttpc_resp_arg(L, 1, ":peek");
     const void *data = NULL;
     size_t n = 0;
     int rc = httpc_response_peek(resp, &data, &n);
+    if (rc == HTTPC_E_WOULD_BLOCK) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
     if (rc < 0)
         return luahttpc_raise(L, rc, NULL);
     lua_pushlstring(L, data ? data : "", n);
@@ -647,7 +751,7 @@ static int luahttpc_push_headers(lua_State *L, const httpc_headers *hs)
 /* response_headers(resp, trailers) -> {{name, value}, ...} */
 static int luahttpc_response_headers(lua_State *L)
 {
-    httpc_response *resp = luahttpc_resp_arg(L, 1, "getheaders");
+    httpc_response *resp = luahttpc_resp_arg(L, 1, ":getheaders");
     return luahttpc_push_headers(L, lua_toboolean(L, 2) ? httpc_response_trailers(resp)
                                                         : httpc_response_headers(resp));
 }
@@ -656,10 +760,157 @@ static int luahttpc_response_headers(lua_State *L)
 static int luahttpc_proxy_headers(lua_State *L)
 {
     return luahttpc_push_headers(L, httpc_conn_proxy_response_headers(
-                                        luahttpc_conn_arg(L, 1, "get_proxy_response_headers")));
+                                        luahttpc_conn_arg(L, 1, ":get_proxy_response_headers")));
 }
 
-static const luaL_Reg luahttpc_natives[] = {{"set_error_factory", luahttpc_set_error_factory},
+/* buffer(n) -> a userdata of n bytes for reads that resume (see read). */
+static int luahttpc_buffer(lua_State *L)
+{
+    lua_Integer n = luaL_checkinteger(L, 1);
+    lua_newuserdata(L, (size_t)(n > 0 ? n : 1));
+    return 1;
+}
+
+/* wait_info(conn or resp) -> fd (nil: none), events ("r", "w", "rw" or
+ * nil), seconds left (nil: no deadline): what the pending operation waits
+ * for, in the terms of a cqueues pollable. */
+static int luahttpc_wait_info(lua_State *L)
+{
+    httpc_wait w;
+    void *p = NULL;
+    if (SWIG_IsOK(SWIG_ConvertPtr(L, 1, &p, SWIGTYPE_p_httpc_conn, 0)) && p)
+        httpc_conn_wait(p, &w);
+    else
+        httpc_response_wait(luahttpc_resp_arg(L, 1, ":pollfd"), &w);
+    if (w.fd >= 0)
+        lua_pushinteger(L, w.fd);
+    else
+        lua_pushnil(L);
+    int rw = w.events & (HTTPC_WAIT_READ | HTTPC_WAIT_WRITE);
+    if (rw == (HTTPC_WAIT_READ | HTTPC_WAIT_WRITE))
+        lua_pushliteral(L, "rw");
+    else if (rw == HTTPC_WAIT_WRITE)
+        lua_pushliteral(L, "w");
+    else if (rw == HTTPC_WAIT_READ)
+        lua_pushliteral(L, "r");
+    else
+        lua_pushnil(L);
+    if (w.timeout_ms >= 0)
+        lua_pushnumber(L, (lua_Number)w.timeout_ms / 1000.0);
+    else
+        lua_pushnil(L);
+    return 3;
+}
+
+/* wait_fd(fd, events, seconds) -> true when ready, false on timeout: a
+ * blocking wait with poll(2), for a non-blocking response read outside
+ * any event loop. */
+static int luahttpc_wait_fd(lua_State *L)
+{
+    struct pollfd p = {(int)luaL_optinteger(L, 1, -1), 0, 0};
+    const char *ev = luaL_optstring(L, 2, "");
+    if (strchr(ev, 'r'))
+        p.events |= POLLIN;
+    if (strchr(ev, 'w'))
+        p.events |= POLLOUT;
+    int ms = lua_isnoneornil(L, 3) ? -1 : (int)(luaL_checknumber(L, 3) * 1000.0 + 0.999);
+    if (p.fd < 0 && ms < 0) { /* nothing to wait for: never wait forever */
+        lua_pushboolean(L, 0);
+        return 1;
+    }
+    int rc;
+    do {
+        rc = poll(&p, p.fd >= 0 ? 1 : 0, ms);
+    } while (rc < 0 && errno == EINTR);
+    lua_pushboolean(L, rc > 0);
+    return 1;
+}
+
+/* Registry keys: the Lua function told of closing descriptors, and the
+ * Lua thread the socket callback calls it on. */
+static char luahttpc_announcer_key;
+static char luahttpc_announcer_thread_key;
+
+/* The socket callback: runs on the thread making the httpc call, inside a
+ * native or in the collector freeing a handle, so it calls Lua on a thread
+ * of its own rather than guess which coroutine is running. Only CLOSING
+ * goes to Lua: cqueues.cancel(fd), before the number can be reused. The
+ * collector's closes need it too: a coroutine that has just been resumed
+ * from waiting on a socket may drop its connection before cqueues takes
+ * the descriptor out of epoll, which would then fail on a closed number. */
+static void luahttpc_socket_cb(void *userdata, int fd, int event)
+{
+    lua_State *T = userdata;
+    if (event != HTTPC_SOCKET_CLOSING)
+        return;
+    int top = lua_gettop(T);
+    lua_pushlightuserdata(T, &luahttpc_announcer_key);
+    lua_rawget(T, LUA_REGISTRYINDEX);
+    if (lua_isfunction(T, -1)) {
+        lua_pushinteger(T, fd);
+        lua_pcall(T, 1, 0, 0); /* an error cannot travel through C: dropped */
+    }
+    lua_settop(T, top);
+}
+
+/* set_announcer(fn): fn(fd) is called just before httpc closes a
+ * descriptor of a connection given to announce_sockets. */
+static int luahttpc_set_announcer(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+    lua_pushlightuserdata(L, &luahttpc_announcer_key);
+    lua_pushvalue(L, 1);
+    lua_rawset(L, LUA_REGISTRYINDEX);
+    return 0;
+}
+
+/* announce_sockets(conn): the connection's descriptors are announced to the
+ * function of set_announcer from now on. */
+static int luahttpc_announce_sockets(lua_State *L)
+{
+    httpc_conn *conn = luahttpc_conn_arg(L, 1, "announce_sockets");
+    lua_pushlightuserdata(L, &luahttpc_announcer_thread_key);
+    lua_rawget(L, LUA_REGISTRYINDEX);
+    lua_State *T = lua_tothread(L, -1);
+    if (!T) {
+        lua_pop(L, 1);
+        lua_pushlightuserdata(L, &luahttpc_announcer_thread_key);
+        T = lua_newthread(L); /* anchored in the registry for the state's life */
+        lua_rawset(L, LUA_REGISTRYINDEX);
+    } else {
+        lua_pop(L, 1);
+    }
+    httpc_conn_set_socket_callback(conn, luahttpc_socket_cb, T);
+    return 0;
+}
+
+/* body_write(conn, piece) -> nothing, or false when it would block (call
+ * again with the same piece). */
+static int luahttpc_body_write(lua_State *L)
+{
+    httpc_conn *conn = luahttpc_conn_arg(L, 1, ":body_write");
+    size_t len;
+    if (lua_type(L, 2) != LUA_TSTRING)
+        return luahttpc_raise(L, HTTPC_E_INVALID_ARGUMENT,
+                              lua_pushfstring(L, "a body source returned a %s; it must return strings, then nil",
+                                              luaL_typename(L, 2)));
+    const char *data = lua_tolstring(L, 2, &len);
+    int rc = httpc_conn_body_write(conn, data, len);
+    if (rc == HTTPC_E_WOULD_BLOCK) {
+        lua_pushboolean(L, 0);
+        return 1;
+    }
+    if (rc < 0)
+        return luahttpc_raise(L, rc, NULL);
+    return 0;
+}
+
+static const luaL_Reg luahttpc_natives[] = {{"buffer", luahttpc_buffer},
+                                            {"wait_info", luahttpc_wait_info},
+                                            {"wait_fd", luahttpc_wait_fd},
+                                            {"set_announcer", luahttpc_set_announcer},
+                                            {"announce_sockets", luahttpc_announce_sockets},
+                                            {"body_write", luahttpc_body_write},{"set_error_factory", luahttpc_set_error_factory},
                                             {"conn_new", luahttpc_conn_new},
                                             {"request", luahttpc_request},
                                             {"endheaders", luahttpc_endheaders},
@@ -680,4 +931,6 @@ static const luaL_Reg luahttpc_natives[] = {{"set_error_factory", luahttpc_set_e
         lua_pushcfunction(L, r->func);
         lua_setfield(L, -2, r->name);
     }
+    lua_pushlightuserdata(L, &luahttpc_push_body);
+    lua_setfield(L, -2, "PUSH_BODY");
 %}

@@ -74,7 +74,8 @@ local ok, err = pcall(httpc.HTTPConnection, HOST .. ":nonnumeric")
 print(err.name, err:is_a("HTTPException"))
 print(tostring(err))
 print(httpc.responses[httpc.NOT_FOUND])
-]], "InvalidURL\ttrue\nhttpc.InvalidURL: nonnumeric port: 'nonnumeric'\nNot Found\n"},
+]], "InvalidURL\ttrue\nErrors are objects with http.client's class names:1: " ..
+   "httpc.InvalidURL: nonnumeric port: 'nonnumeric'\nNot Found\n"},
 
   {"The one-shot form, as LuaSocket's http.request", [[
 local body, status, headers = httpc.request("http://" .. HOST .. ":" .. PORT .. "/post", "a=1")

@@ -62,6 +62,44 @@ function T.serve_text(text, connections)
   return port
 end
 
+--- Starts tests/lua/echo_server.py (it answers with the request it got, and
+-- more: see its header); returns its port. It stops when the test run ends.
+function T.serve_echo()
+  local cmd = string.format("exec %s %s/tests/lua/echo_server.py",
+                            os.getenv("HTTPC_PYTHON") or "python3", T.root)
+  local proc = assert(io.popen(cmd, "r"))
+  local port = tonumber(proc:read("l"))
+  T.ok(port, "echo server port")
+  T.servers = T.servers or {}
+  T.servers[#T.servers + 1] = proc
+  return port
+end
+
+--- The descriptors this process has open, by number ({[fd] = true}), up
+-- to 4096: /proc/self/fdinfo/N exists for each (opening it resolves the
+-- path before it takes a descriptor, so the probe does not see itself;
+-- a listing through a pipe would count the pipe).
+function T.open_fds()
+  local fds = {}
+  for fd = 0, 4095 do
+    local f = io.open("/proc/self/fdinfo/" .. fd)
+    if f then
+      fds[fd] = true
+      f:close()
+    end
+  end
+  return fds
+end
+
+--- How many of the descriptors open now were not in `before`.
+function T.new_fds(before)
+  local n = 0
+  for fd in pairs(T.open_fds()) do
+    if not before[fd] then n = n + 1 end
+  end
+  return n
+end
+
 --- Runs the tests (those whose name contains the HTTPC_LUA_TEST filter),
 -- prints one line each and exits 0 only when all passed and at least
 -- `minimum` ran.

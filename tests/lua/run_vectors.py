@@ -21,12 +21,18 @@ import check_vectors_cpython as C  # noqa: E402
 import vectors as V  # noqa: E402
 
 MIN_VECTORS = 100  # the suite has more; fewer means files went missing
+# HTTPC_LUA_CQUEUES=1: every exchange runs inside a cqueues coroutine
+# (non-blocking mode); each client must say it did.
+CQUEUES = os.environ.get("HTTPC_LUA_CQUEUES") == "1"
 
 
 def lua_env(module_dir):
     env = dict(os.environ)
     env["LUA_PATH"] = "%s/?.lua;%s/?/init.lua" % (module_dir, module_dir)
     env["LUA_CPATH"] = "%s/?.so" % module_dir
+    if CQUEUES:  # cqueues itself from the system's paths
+        env["LUA_PATH"] += ";;"
+        env["LUA_CPATH"] += ";;"
     # A sanitizer build: the runtimes for the Lua process only (see tests.cmake).
     if os.environ.get("HTTPC_LUA_PRELOAD"):
         env["LD_PRELOAD"] = os.environ["HTTPC_LUA_PRELOAD"]
@@ -102,7 +108,11 @@ def main():
     def one(path):
         v = V.parse_vector(path)
         out, request, port = V.serve_and_run(path, v, run_client)
-        return path, C.compare(v, out, request, port), out
+        ran_in_cqueues = out.pop("cqueues", None) == "yes"
+        bad = C.compare(v, out, request, port)
+        if CQUEUES and not ran_in_cqueues and out.get("stage") != "lua":
+            bad = list(bad) + ["not run inside a cqueues coroutine"]
+        return path, bad, out
 
     failed = 0
     with concurrent.futures.ThreadPoolExecutor(8) as ex:
@@ -113,7 +123,8 @@ def main():
                 print("FAIL %s: %s\n     lua: %s" % (name, "; ".join(bad), C.summary(out)))
             else:
                 print("ok   %s" % name)
-    print("%s: %d vectors, %d passed, %d failed" % (lua, len(files), len(files) - failed, failed))
+    print("%s%s: %d vectors, %d passed, %d failed" % (lua, " (cqueues)" if CQUEUES else "",
+                                                      len(files), len(files) - failed, failed))
     if len(files) < minimum:
         print("too few vectors: %d (at least %d expected)" % (len(files), minimum))
         return 1

@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
-# tests/lua/test_rockspec.sh: installs the binding with Debian's luarocks
-# (`luarocks make --tree DIR`) for Lua 5.4 and for LuaJIT, then runs the API
-# suite with only that tree (and the test helper) on the Lua paths.
+# tests/lua/test_rockspec.sh: the binding through Debian's luarocks, for Lua
+# 5.4 and for LuaJIT:
+#  1. `luarocks lint` of the scm rockspec; `luarocks make --tree DIR` from
+#     this clone, then the API suite with only that tree (and the test helper)
+#     on the Lua paths;
+#  2. a release made by tools/lua-rock.sh (archive, rockspec, .src.rock); the
+#     .src.rock alone copied to an empty directory, its archive moved away,
+#     `luarocks install --tree EMPTY` of it, and the API suite from that tree.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-tree=$(mktemp -d "${TMPDIR:-/tmp}/httpc-rock.XXXXXX")
-trap 'rm -rf "$tree"' EXIT
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/httpc-rock.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
 
-run() { # NAME LUA_VERSION INTERPRETER [VAR=VALUE...]
-  local name=$1 version=$2 lua=$3
-  shift 3
-  echo "== luarocks make for $name"
-  luarocks --lua-version "$version" make --tree "$tree/$name" "$@" bindings/lua/httpc-scm-1.rockspec
-  local share=$tree/$name/share/lua/$version lib=$tree/$name/lib/lua/$version
+check_tree() { # NAME LUA_VERSION INTERPRETER TREE
+  local name=$1 version=$2 lua=$3 tree=$4
+  local share=$tree/share/lua/$version lib=$tree/lib/lua/$version
   test -f "$share/httpc.lua" && test -f "$lib/httpc/raw.so"
-  echo "== $name: the API suite from the installed tree"
+  echo "== $name: the API suite from $tree"
   LUA_PATH="$share/?.lua;$share/?/init.lua" LUA_CPATH="$lib/?.so" TREE="$tree" "$lua" -e '
     local h = require("httpc")
     for _, name in ipairs({"httpc", "httpc.raw"}) do
@@ -23,12 +25,36 @@ run() { # NAME LUA_VERSION INTERPRETER [VAR=VALUE...]
                    or package.searchpath(name, package.cpath))
       assert(path and path:find(os.getenv("TREE"), 1, true), name .. " not from the tree")
     end
-    print("httpc " .. h.version .. " from " .. os.getenv("TREE"))' 
+    print("httpc " .. h.version .. " from " .. os.getenv("TREE"))'
   LUA_PATH="$share/?.lua;$share/?/init.lua;$root/tests/lua/?.lua" LUA_CPATH="$lib/?.so" \
     "$lua" "$root/tests/lua/test_api.lua"
+}
+
+echo "== luarocks lint of the scm rockspec"
+luarocks lint bindings/lua/httpc-scm-1.rockspec
+
+echo "== a release with tools/lua-rock.sh"
+"$root/tools/lua-rock.sh" "$tmp/dist"
+rock=$(ls "$tmp"/dist/httpc-*-1.src.rock)
+mkdir "$tmp/elsewhere"
+cp "$rock" "$tmp/elsewhere/"
+# the rock alone: its archive must come from inside it
+mv "$tmp"/dist/httpc-*.tar.gz "$tmp/dist/moved-away"
+
+run() { # NAME LUA_VERSION INTERPRETER [VAR=VALUE...]
+  local name=$1 version=$2 lua=$3
+  shift 3
+  echo "== luarocks make for $name"
+  luarocks --lua-version "$version" make --tree "$tmp/make-$name" "$@" bindings/lua/httpc-scm-1.rockspec
+  check_tree "$name" "$version" "$lua" "$tmp/make-$name"
+  echo "== luarocks install of the .src.rock for $name, in an empty tree"
+  (cd "$tmp/elsewhere" &&
+     luarocks --lua-version "$version" install --tree "$tmp/rock-$name" "$@" "$(basename "$rock")")
+  check_tree "$name" "$version" "$lua" "$tmp/rock-$name"
 }
 
 run lua54 5.4 lua5.4
 if command -v luajit >/dev/null && [ -d /usr/include/luajit-2.1 ]; then
   run luajit 5.1 luajit LUA_INCDIR=/usr/include/luajit-2.1
 fi
+echo "== all rock checks passed"

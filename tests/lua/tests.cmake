@@ -33,10 +33,27 @@ foreach(entry ${HTTPC_LUA_INTERPRETERS})
   add_test(NAME lua.api.${name} COMMAND ${lua_run} ${lua} ${HTTPC_LUA_TESTS}/test_api.lua)
   set_tests_properties(lua.api.${name} PROPERTIES ENVIRONMENT "${env}" TIMEOUT 600)
 
+  # The suites that need LuaSocket's ltn12 or cqueues from the system paths.
+  set(env_system "LUA_PATH=${dir}/?.lua\;${dir}/?/init.lua\;${HTTPC_LUA_TESTS}/?.lua\;\;"
+                 "LUA_CPATH=${dir}/?.so\;\;" "HTTPC_PYTHON=${python_for_lua}")
+  add_test(NAME lua.oneshot.${name} COMMAND ${lua_run} ${lua} ${HTTPC_LUA_TESTS}/test_oneshot.lua)
+  set_tests_properties(lua.oneshot.${name} PROPERTIES ENVIRONMENT "${env_system}" TIMEOUT 600)
+
+  # cqueues: the loop suite, the deadlines of an endless body in both modes,
+  # and every conformance vector inside a cqueues coroutine.
+  add_test(NAME lua.cqueues.${name} COMMAND ${lua_run} ${lua} ${HTTPC_LUA_TESTS}/test_cqueues.lua)
+  set_tests_properties(lua.cqueues.${name} PROPERTIES ENVIRONMENT "${env_system}" TIMEOUT 600)
+  add_test(NAME lua.deadlines.${name} COMMAND ${lua_run} ${lua} ${HTTPC_LUA_TESTS}/test_deadlines.lua)
+  set_tests_properties(lua.deadlines.${name} PROPERTIES ENVIRONMENT "${env_system}" TIMEOUT 600)
+  add_test(NAME lua.vectors_cqueues.${name}
+    COMMAND ${Python3_EXECUTABLE} ${HTTPC_LUA_TESTS}/run_vectors.py ${lua} ${dir})
+  set_tests_properties(lua.vectors_cqueues.${name} PROPERTIES TIMEOUT 600
+                       ENVIRONMENT "HTTPC_LUA_PRELOAD=${lua_preload};HTTPC_LUA_CQUEUES=1")
+
   add_test(NAME lua.real_servers.${name}
     COMMAND ${HTTPC_WITH_SERVERS} --https --tinyproxy -- ${lua_run} ${lua}
             ${HTTPC_LUA_TESTS}/real_servers.lua)
-  set_tests_properties(lua.real_servers.${name} PROPERTIES ENVIRONMENT "${env}" TIMEOUT 600 SKIP_RETURN_CODE 77)
+  set_tests_properties(lua.real_servers.${name} PROPERTIES ENVIRONMENT "${env_system}" TIMEOUT 600 SKIP_RETURN_CODE 77)
 
   add_test(NAME lua.seeds_demo.${name}
     COMMAND ${HTTPC_WITH_SERVERS} --nginx --

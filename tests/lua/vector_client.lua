@@ -47,7 +47,7 @@ end
 
 local stage = "construct"
 local conn
-local ok, err = pcall(function()
+local function exchange()
   conn = httpc.HTTPConnection(spec.host, nil, {timeout = tonumber(spec.timeout)})
   stage = "request"
   local body = spec.body
@@ -69,7 +69,23 @@ local ok, err = pcall(function()
   emit("will_close", r.will_close and "yes" or "no")
   stage = "read"
   emit("body", r:read("a"))
-end)
+end
+
+-- HTTPC_LUA_CQUEUES=1: the same exchange inside a cqueues coroutine, where
+-- every call runs in non-blocking mode and waits through cqueues.poll.
+local ok, err
+if os.getenv("HTTPC_LUA_CQUEUES") == "1" then
+  local cqueues = require("cqueues")
+  local cq = cqueues.new()
+  cq:wrap(function()
+    ok, err = pcall(exchange)
+    emit("cqueues", cqueues.running() and "yes" or "no")
+  end)
+  local loop_ok, loop_err = cq:loop()
+  if not loop_ok then ok, err = false, loop_err end
+else
+  ok, err = pcall(exchange)
+end
 if ok then
   emit("stage", "")
 else
