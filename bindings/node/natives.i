@@ -523,20 +523,36 @@ static int nh_run_read_all(nh_job *job)
     return httpc_response_read_all((httpc_response *)job->target->ptr, &job->data, &job->len);
 }
 
-static void nh_free_data(char *data, void *hint)
+/* V8 may call this on any thread (its sweeper); free() may run anywhere. */
+static void nh_free_backing(void *data, size_t length, void *hint)
 {
+    (void)length;
     (void)hint;
     httpc_free(data);
 }
 
-/* The body read_all allocated, handed to a Buffer without a copy. */
+/* Below this a body is copied into V8's own memory: read_all's buffer has
+ * at least 16 KiB of capacity, which V8 would not see behind a 5-byte body. */
+static const size_t NH_ADOPT_MIN = 65536;
+
+/* The body read_all allocated, as a Buffer whose memory V8 accounts for and
+ * frees when it collects it. node::Buffer::New(data, len, free_cb) frees
+ * only when the event loop turns (its callback is queued to the loop), so a
+ * sync loop that never yields grew without bound. */
 static v8::Local<v8::Value> nh_take_data(v8::Isolate *isolate, nh_job *job)
 {
     char *data = job->data;
+    size_t len = job->len;
     job->data = nullptr;
-    if (!data)
-        return node::Buffer::New(isolate, (size_t)0).ToLocalChecked();
-    return node::Buffer::New(isolate, data, job->len, nh_free_data, nullptr).ToLocalChecked();
+    if (!data || len < NH_ADOPT_MIN) {
+        v8::Local<v8::Object> copy = node::Buffer::Copy(isolate, data ? data : "", len).ToLocalChecked();
+        httpc_free(data);
+        return copy;
+    }
+    std::unique_ptr<v8::BackingStore> store =
+        v8::ArrayBuffer::NewBackingStore(data, len, nh_free_backing, nullptr);
+    v8::Local<v8::ArrayBuffer> ab = v8::ArrayBuffer::New(isolate, std::move(store));
+    return node::Buffer::New(isolate, ab, 0, len).ToLocalChecked();
 }
 
 static void nh_read_all_settle(v8::Isolate *isolate, nh_job *job, v8::Local<v8::Value> *value,

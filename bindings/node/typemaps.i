@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include <string>
+#include <memory>
 #include <vector>
 
 /* Only the first isolate sets SWIG's process-wide class template: a second
