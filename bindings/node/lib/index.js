@@ -357,14 +357,25 @@ class HTTPConnection {
       if (whole !== undefined) {
         return raw.request(this.#handle, method, url, whole, flat, encodeChunked ? raw.HTTPC_ENCODE_CHUNKED : 0, true);
       }
-      const chunked = this.#startStreaming(method, url, flat, encodeChunked);
-      await raw.endheaders(this.#handle, null, 0, true);
-      for await (const chunk of body) {
-        const bytes = asBuffer(chunk);
-        if (bytes.length) await raw.send(this.#handle, chunkFrame(bytes, chunked), true);
+      try {
+        const chunked = this.#startStreaming(method, url, flat, encodeChunked);
+        await raw.endheaders(this.#handle, null, 0, true);
+        for await (const chunk of body) {
+          const bytes = asBuffer(chunk);
+          if (bytes.length) await raw.send(this.#handle, chunkFrame(bytes, chunked), true);
+        }
+        if (chunked) await raw.send(this.#handle, LAST_CHUNK, true);
+      } catch (err) {
+        this.#abandonRequest();
+        throw err;
       }
-      if (chunked) await raw.send(this.#handle, LAST_CHUNK, true);
     }, signal);
+  }
+
+  // A request whose body source failed is half sent: close, so that the
+  // next request reconnects instead of meeting CannotSendRequest.
+  #abandonRequest() {
+    raw.httpc_conn_close(this.#handle);
   }
 
   requestSync(method, url, body, headers, { encodeChunked = false } = {}) {
@@ -378,13 +389,18 @@ class HTTPConnection {
       if (typeof body[Symbol.iterator] !== "function") {
         throw new TypeError("requestSync cannot wait for an async iterable or a stream: use request()");
       }
-      const chunked = this.#startStreaming(method, url, flat, encodeChunked);
-      raw.endheaders(this.#handle, null, 0, false);
-      for (const chunk of body) {
-        const bytes = asBuffer(chunk);
-        if (bytes.length) raw.send(this.#handle, chunkFrame(bytes, chunked), false);
+      try {
+        const chunked = this.#startStreaming(method, url, flat, encodeChunked);
+        raw.endheaders(this.#handle, null, 0, false);
+        for (const chunk of body) {
+          const bytes = asBuffer(chunk);
+          if (bytes.length) raw.send(this.#handle, chunkFrame(bytes, chunked), false);
+        }
+        if (chunked) raw.send(this.#handle, LAST_CHUNK, false);
+      } catch (err) {
+        this.#abandonRequest();
+        throw err;
       }
-      if (chunked) raw.send(this.#handle, LAST_CHUNK, false);
     });
   }
 
@@ -573,9 +589,16 @@ class HTTPResponse {
   }
   /** The body as Buffers, each what one receive gave (up to 64 KiB). */
   async *[Symbol.asyncIterator]() {
-    while (!this.#done) {
-      const chunk = await onLane(this.#lane, async () => this.#after(await raw.read(this.#handle, CHUNK_SIZE, READ_ANY, true), CHUNK_SIZE));
-      if (chunk.length) yield chunk;
+    try {
+      while (!this.#done) {
+        const chunk = await onLane(this.#lane, async () => this.#after(await raw.read(this.#handle, CHUNK_SIZE, READ_ANY, true), CHUNK_SIZE));
+        if (chunk.length) yield chunk;
+      }
+    } finally {
+      // Left early (break, an error, stream().destroy()): release the
+      // response; the C library closes the connection if the body was not
+      // read to its end, so the next request starts clean.
+      this.close();
     }
   }
   /** The body as a stream.Readable. */
