@@ -407,6 +407,12 @@ static int nh_run_exchange(nh_job *job)
     return httpc_response_read_all(job->resp, &job->data, &job->len);
 }
 
+static int nh_run_request_head(nh_job *job)
+{
+    int rc = nh_run_request(job);
+    return rc < 0 ? rc : httpc_conn_getresponse((httpc_conn *)job->target->ptr, &job->resp);
+}
+
 static v8::Local<v8::Value> nh_take_data(v8::Isolate *isolate, nh_job *job);
 
 /* [status, reason, version, willClose, rawHeaders, body, rawTrailers]; an
@@ -437,9 +443,10 @@ static void nh_exchange_settle(v8::Isolate *isolate, nh_job *job, v8::Local<v8::
     httpc_response_free(resp);
 }
 
-/* exchange(conn, method, url, body, flatHeaders, flags, async): request,
- * getresponse and read_all in one operation (one pool hop for the Client
- * and the one-shot request). */
+/* exchange(conn, method, url, body, flatHeaders, flags, async, headOnly):
+ * request, getresponse and read_all in one operation (one pool hop for the
+ * Client); with headOnly, request and getresponse, giving what getresponse
+ * gives (the one-shot request streams the body). */
 static void nh_exchange(const v8::FunctionCallbackInfo<v8::Value> &args)
 {
     v8::Isolate *isolate = args.GetIsolate();
@@ -454,8 +461,13 @@ static void nh_exchange(const v8::FunctionCallbackInfo<v8::Value> &args)
         return;
     }
     job->flags = args[5]->Int32Value(isolate->GetCurrentContext()).FromMaybe(0);
-    job->run = nh_run_exchange;
-    job->settle = nh_exchange_settle;
+    if (args[7]->IsTrue()) {
+        job->run = nh_run_request_head;
+        job->result = nh_response_head;
+    } else {
+        job->run = nh_run_exchange;
+        job->settle = nh_exchange_settle;
+    }
     nh_exec(args, job, async);
 }
 

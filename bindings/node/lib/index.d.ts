@@ -83,6 +83,8 @@ export class HTTPConnection {
   constructor(host: string, port?: number | null, options?: ConnectionOptions);
   constructor(host: string, options?: ConnectionOptions);
   static readonly defaultPort: number;
+  /** The option names the constructor accepts (others throw InvalidArgumentError). */
+  static readonly optionNames: readonly string[];
   readonly host: string;
   readonly port: number;
   fileno(): number;
@@ -147,22 +149,37 @@ export class HTTPResponse implements AsyncIterable<Buffer> {
   stream(): Readable;
 }
 
-export interface OneShotOptions extends TLSOptions, SignalOptions {
+export interface OneShotOptions extends ConnectionOptions, TLSOptions, SignalOptions {
   method?: string;
   headers?: RequestHeaders;
   body?: RequestBody;
-  /** Milliseconds each blocking operation may take. */
-  timeout?: number;
+  /** Redirects (301, 302, 303, 307, 308) followed, as undici: default 0. */
+  maxRedirections?: number;
   context?: TLSContext;
 }
 
+/** undici's body mixin over a stream.Readable of the response body. */
+export interface ResponseBody extends Readable {
+  readonly bodyUsed: boolean;
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  bytes(): Promise<Uint8Array>;
+  blob(): Promise<Blob>;
+  /** Reads and drops up to `limit` bytes (default 128 KiB). */
+  dump(options?: { limit?: number }): Promise<void>;
+}
+
+/** What httpc.request gives, as undici.request (plus http.client's names). */
 export interface OneShotResponse {
+  statusCode: number;
   status: number;
   reason: string;
   headers: IncomingHeaders;
   rawHeaders: string[];
+  /** Filled once the body has been read to its end. */
   trailers: IncomingHeaders;
-  body: Buffer;
+  body: ResponseBody;
 }
 
 export function request(url: string | URL, options?: OneShotOptions): Promise<OneShotResponse>;
@@ -181,10 +198,22 @@ export interface ClientRequest extends SignalOptions {
   body?: RequestBody;
 }
 
+/** What Client.request gives: the whole body read in the same operation. */
+export interface ClientResponse {
+  statusCode: number;
+  status: number;
+  reason: string;
+  headers: IncomingHeaders;
+  rawHeaders: string[];
+  trailers: IncomingHeaders;
+  body: Buffer;
+}
+
 /** Requests to one origin over kept-alive connections, like undici.Client. */
 export class Client {
   constructor(origin: string | URL, options?: ClientOptions);
-  request(options?: ClientRequest): Promise<OneShotResponse>;
+  readonly closed: boolean;
+  request(options?: ClientRequest): Promise<ClientResponse>;
   close(): void;
 }
 
