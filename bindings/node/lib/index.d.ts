@@ -254,6 +254,8 @@ export class TunnelFailed extends OSError {}
 export class BrokenPipeError extends OSError {}
 /** An operation interrupted (ECONNABORTED); with a signal, AbortError instead. */
 export class ConnectionAbortedError extends OSError {}
+/** Non-blocking mode only (EAGAIN); the package never lets it out. */
+export class BlockingIOError extends OSError {}
 export class SSLError extends OSError {}
 export class SSLCertVerificationError extends SSLError {}
 
@@ -289,6 +291,8 @@ export class TooManyHeaders extends HTTPException {}
 export class InvalidContentLength extends HTTPException {}
 export class InvalidChunk extends HTTPException {}
 export class TooManyInterimResponses extends HTTPException {}
+/** A body beyond the connection's maxResponseSize (the connection is closed). */
+export class ResponseTooLarge extends HTTPException {}
 
 export class InvalidArgumentError extends TypeError implements HttpcErrorFields {
   constructor(message?: string, options?: { cause?: unknown });
