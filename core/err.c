@@ -183,6 +183,16 @@ int hc_fail_incomplete(int64_t partial, int64_t expected)
     return HTTPC_E_INCOMPLETE_READ;
 }
 
+int hc_fail_incomplete_code(int code, int64_t partial, int64_t expected)
+{
+    if (code == HTTPC_E_INCOMPLETE_READ)
+        return hc_fail_incomplete(partial, expected);
+    /* A malformed chunk keeps its message and gains the partial length. */
+    last_error.info.partial = partial;
+    last_error.info.expected = expected;
+    return code;
+}
+
 int hc_fail_line(int code, const char *line, size_t len, const char *fmt, ...)
 {
     thread_error *e = reset(code);

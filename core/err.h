@@ -21,6 +21,9 @@ int hc_fail_os(int code, int os_errno, const char *fmt, ...) HC_PRINTF(3, 4);
 int hc_fail_tls(int code, int tls_error, const char *fmt, ...) HC_PRINTF(3, 4);
 /* IncompleteRead: bytes read and bytes still expected (-1 unknown). */
 int hc_fail_incomplete(int64_t partial, int64_t expected);
+/* INCOMPLETE_READ as above; for a code of the IncompleteRead family
+ * (INVALID_CHUNK) the recorded message stays and partial/expected are set. */
+int hc_fail_incomplete_code(int code, int64_t partial, int64_t expected);
 /* A bad status line (kept, truncated to 1 KiB, for BadStatusLine(line)). */
 int hc_fail_line(int code, const char *line, size_t len, const char *fmt, ...) HC_PRINTF(4, 5);
 void hc_err_clear(void);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,8 +60,13 @@ void hc_cancel_request(hc_cancel *c)
     atomic_store(&c->requested, 1);
     pthread_mutex_lock(&c->lock);
     int fd = atomic_load(&c->waiting_fd);
-    if (fd >= 0)
-        shutdown(fd, SHUT_RDWR); /* wakes poll on connect, TLS, send, receive */
+    /* Wakes a poll on connect, TLS, send or receive; the resolver's
+     * eventfd is woken by a count instead. */
+    if (fd >= 0 && shutdown(fd, SHUT_RDWR) < 0 && errno == ENOTSOCK) {
+        uint64_t one = 1;
+        ssize_t ignored = write(fd, &one, sizeof one);
+        (void)ignored;
+    }
     pthread_mutex_unlock(&c->lock);
 }
 
@@ -77,14 +83,31 @@ int hc_cancel_take(hc_cancel *c)
                       "operation cancelled (the connection was interrupted)");
 }
 
-void hc_cancel_before_close(hc_cancel *c)
+void hc_cancel_publish(hc_cancel *c, int fd)
+{
+    if (c)
+        atomic_store(&c->waiting_fd, fd);
+}
+
+void hc_cancel_before_close(hc_cancel *c, int fd)
 {
     if (!c)
         return;
     /* An interrupter that read this descriptor finishes its shutdown before
      * we close it; later ones find waiting_fd no longer naming it. */
     pthread_mutex_lock(&c->lock);
+    int expected = fd;
+    atomic_compare_exchange_strong(&c->waiting_fd, &expected, -1);
     pthread_mutex_unlock(&c->lock);
+}
+
+void hc_close_fd(int fd, const hc_announcer *a, hc_cancel *cancel)
+{
+    if (fd < 0)
+        return;
+    hc_announce(a, fd, HTTPC_SOCKET_CLOSING);
+    hc_cancel_before_close(cancel, fd);
+    close(fd);
 }
 
 static int poll_until(int fd, short events, hc_deadline deadline)
@@ -111,12 +134,16 @@ static int poll_until(int fd, short events, hc_deadline deadline)
     }
 }
 
-int hc_wait_fd(int fd, short events, hc_deadline deadline, hc_cancel *cancel)
+int hc_wait_fd(int fd, int events, hc_deadline deadline, hc_cancel *cancel)
 {
+    if (fd < 0)
+        return hc_cancel_check(cancel);
+    short poll_events = (short)(((events & HTTPC_WAIT_READ) ? POLLIN : 0) |
+                                ((events & HTTPC_WAIT_WRITE) ? POLLOUT : 0));
     if (!cancel)
-        return poll_until(fd, events, deadline);
+        return poll_until(fd, poll_events, deadline);
     atomic_store(&cancel->waiting_fd, fd);
-    int rc = atomic_load(&cancel->requested) ? HTTPC_OK : poll_until(fd, events, deadline);
+    int rc = atomic_load(&cancel->requested) ? HTTPC_OK : poll_until(fd, poll_events, deadline);
     atomic_store(&cancel->waiting_fd, -1);
     /* An interrupt that came while we were published may have shut the
      * socket down: it always wins over what poll said. */
@@ -146,39 +173,119 @@ static int bind_source(int fd, int family, const char *source_host, int source_p
     return HTTPC_OK;
 }
 
-/* One non-blocking connect attempt, finished with poll. */
-static int connect_one(const struct addrinfo *ai, const char *source_host, int source_port,
-                       hc_deadline deadline, hc_cancel *cancel, int *out_fd)
+/* ------------------------------------------------------------------ */
+/* Name resolution on a helper thread (non-blocking mode)              */
+/* ------------------------------------------------------------------ */
+
+/* curl's threaded resolver, in small: getaddrinfo runs on a detached
+ * thread that writes to an eventfd when done; the caller's loop watches the
+ * eventfd. The job is shared (refs) so that a connection closed or freed
+ * while the lookup runs just lets go of it; the last holder closes the
+ * eventfd and frees the result. */
+struct hc_resolve_job {
+    atomic_int refs;
+    int wake_fd;
+    char *host;
+    char port_text[16];
+    int gai;
+    int gai_errno;
+    struct addrinfo *res;
+};
+
+static int resolve_now(const char *host, const char *port_text, struct addrinfo **res,
+                       int *gai_errno)
 {
-    int rc = hc_cancel_check(cancel);
-    if (rc)
-        return rc;
-    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
-    if (fd < 0)
-        return hc_fail_os(hc_errno_code(errno), errno, "socket: %s", strerror(errno));
-    rc = bind_source(fd, ai->ai_family, source_host, source_port);
-    if (rc == HTTPC_OK && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
-        if (errno != EINPROGRESS && errno != EINTR) {
-            rc = hc_fail_os(hc_errno_code(errno), errno, "[Errno %d] %s", errno, strerror(errno));
-        } else if ((rc = hc_wait_fd(fd, POLLOUT, deadline, cancel)) == HTTPC_OK) {
-            int soerr = 0;
-            socklen_t len = sizeof soerr;
-            getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
-            if (soerr)
-                rc = hc_fail_os(hc_errno_code(soerr), soerr, "[Errno %d] %s", soerr,
-                                strerror(soerr));
-        }
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
+                             .ai_flags = AI_ADDRCONFIG | AI_NUMERICSERV};
+    int gai = getaddrinfo(host, port_text, &hints, res);
+    if (gai == EAI_NONAME || gai == EAI_FAIL || gai == EAI_NODATA || gai == EAI_ADDRFAMILY) {
+        /* AI_ADDRCONFIG hides ::1 on hosts without a global IPv6 address. */
+        hints.ai_flags = AI_NUMERICSERV;
+        gai = getaddrinfo(host, port_text, &hints, res);
     }
-    if (rc != HTTPC_OK) {
-        hc_cancel_before_close(cancel);
-        close(fd);
-        return rc;
+    *gai_errno = gai == EAI_SYSTEM ? errno : 0;
+    return gai;
+}
+
+static void job_unref(hc_resolve_job *job)
+{
+    if (atomic_fetch_sub(&job->refs, 1) != 1)
+        return;
+    close(job->wake_fd);
+    if (job->res)
+        freeaddrinfo(job->res);
+    free(job->host);
+    free(job);
+}
+
+static void *resolve_thread(void *arg)
+{
+    hc_resolve_job *job = arg;
+    job->gai = resolve_now(job->host, job->port_text, &job->res, &job->gai_errno);
+    uint64_t one = 1;
+    /* The release ordering of the write and the reader's read of the eventfd
+     * publish the result. */
+    while (write(job->wake_fd, &one, sizeof one) < 0 && errno == EINTR) {
     }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    *out_fd = fd;
+    job_unref(job);
+    return NULL;
+}
+
+static int job_start(hc_tcp_connecting *c, const char *port_text)
+{
+    hc_resolve_job *job = calloc(1, sizeof *job);
+    if (!job)
+        return hc_fail(HTTPC_E_NOMEM, NULL);
+    job->host = strdup(c->host);
+    job->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (!job->host || job->wake_fd < 0) {
+        int saved = errno;
+        if (job->wake_fd >= 0)
+            close(job->wake_fd);
+        free(job->host);
+        free(job);
+        return hc_fail_os(HTTPC_E_OS, saved, "resolver: %s", strerror(saved));
+    }
+    snprintf(job->port_text, sizeof job->port_text, "%s", port_text);
+    atomic_init(&job->refs, 2);
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 256 * 1024);
+    pthread_t thread;
+    int err = pthread_create(&thread, &attr, resolve_thread, job);
+    pthread_attr_destroy(&attr);
+    if (err) {
+        atomic_store(&job->refs, 1);
+        job_unref(job);
+        return hc_fail_os(HTTPC_E_OS, err, "resolver thread: %s", strerror(err));
+    }
+    hc_announce(c->announcer, job->wake_fd, HTTPC_SOCKET_OPENED);
+    c->job = job;
     return HTTPC_OK;
 }
+
+/* Lets go of the job; its eventfd stops being watched now and is closed by
+ * whichever side lets go last. */
+static void job_release(hc_tcp_connecting *c)
+{
+    if (!c->job)
+        return;
+    hc_announce(c->announcer, c->job->wake_fd, HTTPC_SOCKET_CLOSING);
+    job_unref(c->job);
+    c->job = NULL;
+}
+
+static int resolve_failure(int gai, int gai_errno, const char *host)
+{
+    return hc_fail_os(HTTPC_E_RESOLVE, gai_errno, "[Errno %d] %s: %s", gai, gai_strerror(gai),
+                      host);
+}
+
+/* ------------------------------------------------------------------ */
+/* Connecting                                                           */
+/* ------------------------------------------------------------------ */
 
 /* An IP literal needs no resolver: getaddrinfo with AI_ADDRCONFIG costs a
  * netlink round trip per connection. */
@@ -207,47 +314,203 @@ static bool numeric_address(const char *host, int port, struct sockaddr_storage 
     return true;
 }
 
-int hc_tcp_connect(int *out_fd, const char *host, int port, const char *source_host,
-                   int source_port, hc_deadline deadline, hc_cancel *cancel)
+enum { TCP_START, TCP_RESOLVING, TCP_NEXT_ADDRESS, TCP_CONNECTING, TCP_DONE };
+
+/* Starts a connect to one address: 0 connected, WOULD_BLOCK in progress, or
+ * a code (the socket closed). */
+static int attempt_start(hc_tcp_connecting *c, const struct addrinfo *ai)
 {
-    struct sockaddr_storage literal;
-    struct addrinfo literal_ai;
-    if (numeric_address(host, port, &literal, &literal_ai))
-        return connect_one(&literal_ai, source_host, source_port, deadline, cancel, out_fd);
-    char port_text[16];
-    snprintf(port_text, sizeof port_text, "%d", port);
-    struct addrinfo hints = {.ai_family = AF_UNSPEC,
-                             .ai_socktype = SOCK_STREAM,
-                             .ai_flags = AI_ADDRCONFIG | AI_NUMERICSERV};
-    struct addrinfo *res = NULL;
-    int gai = getaddrinfo(host, port_text, &hints, &res);
-    if (gai == EAI_NONAME || gai == EAI_FAIL || gai == EAI_NODATA || gai == EAI_ADDRFAMILY) {
-        /* AI_ADDRCONFIG hides ::1 on hosts without a global IPv6 address. */
-        hints.ai_flags = AI_NUMERICSERV;
-        gai = getaddrinfo(host, port_text, &hints, &res);
+    int rc = hc_cancel_check(c->cancel);
+    if (rc)
+        return rc;
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, ai->ai_protocol);
+    if (fd < 0)
+        return hc_fail_os(hc_errno_code(errno), errno, "socket: %s", strerror(errno));
+    hc_announce(c->announcer, fd, HTTPC_SOCKET_OPENED);
+    c->fd = fd;
+    rc = bind_source(fd, ai->ai_family, c->source_host, c->source_port);
+    if (rc == HTTPC_OK && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+        if (errno == EINPROGRESS || errno == EINTR)
+            return HTTPC_E_WOULD_BLOCK;
+        rc = hc_fail_os(hc_errno_code(errno), errno, "[Errno %d] %s", errno, strerror(errno));
     }
-    if (gai != 0) {
-        return hc_fail_os(HTTPC_E_RESOLVE, gai == EAI_SYSTEM ? errno : 0, "[Errno %d] %s: %s", gai,
-                          gai_strerror(gai), host);
+    if (rc) {
+        hc_close_fd(fd, c->announcer, c->cancel);
+        c->fd = -1;
     }
-    int rc = HTTPC_E_CONNECTION_REFUSED;
-    for (const struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        rc = connect_one(ai, source_host, source_port, deadline, cancel, out_fd);
-        if (rc == HTTPC_OK || rc == HTTPC_E_TIMEOUT || rc == HTTPC_E_CANCELLED)
-            break;
-    }
-    freeaddrinfo(res);
     return rc;
 }
+
+/* The socket of a connect in progress became writable: its outcome. */
+static int attempt_finish(hc_tcp_connecting *c)
+{
+    int rc = hc_cancel_check(c->cancel);
+    if (!rc) {
+        int soerr = 0;
+        socklen_t len = sizeof soerr;
+        getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &len);
+        if (soerr)
+            rc = hc_fail_os(hc_errno_code(soerr), soerr, "[Errno %d] %s", soerr, strerror(soerr));
+    }
+    if (rc) {
+        hc_close_fd(c->fd, c->announcer, c->cancel);
+        c->fd = -1;
+    }
+    return rc;
+}
+
+static bool socket_ready(int fd, short events)
+{
+    struct pollfd p = {.fd = fd, .events = events};
+    return poll(&p, 1, 0) > 0;
+}
+
+static int deadline_passed(const hc_tcp_connecting *c)
+{
+    return c->deadline != HC_NO_DEADLINE && hc_now_ms() >= c->deadline;
+}
+
+int hc_tcp_connect(hc_tcp_connecting *c, int *out_fd)
+{
+    char port_text[16];
+    int rc;
+    for (;;) {
+        switch (c->phase) {
+        case TCP_START:
+            c->fd = -1;
+            c->last_rc = HTTPC_E_CONNECTION_REFUSED;
+            if (numeric_address(c->host, c->port, &c->literal, &c->literal_ai)) {
+                c->next = &c->literal_ai;
+                c->phase = TCP_NEXT_ADDRESS;
+                break;
+            }
+            snprintf(port_text, sizeof port_text, "%d", c->port);
+            if (!c->nonblocking) {
+                int gai_errno = 0;
+                int gai = resolve_now(c->host, port_text, &c->addrs, &gai_errno);
+                if (gai != 0) {
+                    c->addrs = NULL;
+                    return resolve_failure(gai, gai_errno, c->host);
+                }
+                c->next = c->addrs;
+                c->phase = TCP_NEXT_ADDRESS;
+                break;
+            }
+            rc = job_start(c, port_text);
+            if (rc)
+                return rc;
+            c->phase = TCP_RESOLVING;
+            break;
+        case TCP_RESOLVING: {
+            uint64_t count;
+            bool woken = read(c->job->wake_fd, &count, sizeof count) > 0;
+            /* httpc_conn_interrupt may be what woke us: it is checked after
+             * the read, so a count it wrote is never taken for the result. */
+            int cancelled = hc_cancel_check(c->cancel);
+            if (cancelled)
+                return cancelled;
+            if (!woken) {
+                if (deadline_passed(c))
+                    return hc_fail(HTTPC_E_TIMEOUT, "timed out");
+                c->wait_fd = c->job->wake_fd;
+                c->wait_events = HTTPC_WAIT_READ;
+                return HTTPC_E_WOULD_BLOCK;
+            }
+            int gai = c->job->gai, gai_errno = c->job->gai_errno;
+            c->addrs = c->job->res;
+            c->job->res = NULL;
+            job_release(c);
+            if (gai != 0)
+                return resolve_failure(gai, gai_errno, c->host);
+            c->next = c->addrs;
+            c->phase = TCP_NEXT_ADDRESS;
+            break;
+        }
+        case TCP_NEXT_ADDRESS: {
+            if (!c->next)
+                return c->last_rc == HTTPC_E_CONNECTION_REFUSED
+                           ? hc_fail(HTTPC_E_CONNECTION_REFUSED, "connection refused")
+                           : c->last_rc;
+            const struct addrinfo *ai = c->next;
+            c->next = ai->ai_next;
+            rc = attempt_start(c, ai);
+            if (rc == HTTPC_E_WOULD_BLOCK) {
+                c->phase = TCP_CONNECTING;
+                break;
+            }
+            if (rc == HTTPC_OK) {
+                c->phase = TCP_DONE;
+                break;
+            }
+            if (rc == HTTPC_E_TIMEOUT || rc == HTTPC_E_CANCELLED || c->next == NULL)
+                return rc;
+            c->last_rc = rc; /* the next address may answer */
+            break;
+        }
+        case TCP_CONNECTING:
+            if (!socket_ready(c->fd, POLLOUT)) {
+                if (deadline_passed(c))
+                    return hc_fail(HTTPC_E_TIMEOUT, "timed out");
+                int cancelled = hc_cancel_check(c->cancel);
+                if (cancelled)
+                    return cancelled;
+                c->wait_fd = c->fd;
+                c->wait_events = HTTPC_WAIT_WRITE;
+                return HTTPC_E_WOULD_BLOCK;
+            }
+            rc = attempt_finish(c);
+            if (rc == HTTPC_OK) {
+                c->phase = TCP_DONE;
+                break;
+            }
+            if (rc == HTTPC_E_CANCELLED || c->next == NULL)
+                return rc;
+            c->last_rc = rc;
+            c->phase = TCP_NEXT_ADDRESS;
+            break;
+        case TCP_DONE: {
+            int one = 1;
+            setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            *out_fd = c->fd;
+            c->fd = -1; /* the caller owns it now */
+            if (c->addrs)
+                freeaddrinfo(c->addrs);
+            c->addrs = c->next = NULL;
+            c->phase = TCP_START;
+            return HTTPC_OK;
+        }
+        }
+    }
+}
+
+void hc_tcp_connect_abandon(hc_tcp_connecting *c)
+{
+    job_release(c);
+    if (c->fd >= 0)
+        hc_close_fd(c->fd, c->announcer, c->cancel);
+    c->fd = -1;
+    if (c->addrs)
+        freeaddrinfo(c->addrs);
+    c->addrs = c->next = NULL;
+    c->phase = TCP_START;
+}
+
+/* ------------------------------------------------------------------ */
+/* The TCP transport                                                    */
+/* ------------------------------------------------------------------ */
 
 typedef struct tcp_transport {
     hc_transport base;
     int fd;
 } tcp_transport;
 
-static int64_t tcp_read(hc_transport *t, void *buf, size_t cap, hc_deadline deadline)
+static int64_t tcp_read(hc_transport *t, void *buf, size_t cap)
 {
     tcp_transport *tcp = (tcp_transport *)t;
+    /* A server that keeps sending must not outrun an interrupt. */
+    int cancelled = hc_cancel_check(t->cancel);
+    if (cancelled)
+        return cancelled;
     for (;;) {
         ssize_t n = recv(tcp->fd, buf, cap, 0);
         if (n >= 0)
@@ -255,59 +518,35 @@ static int64_t tcp_read(hc_transport *t, void *buf, size_t cap, hc_deadline dead
         if (errno == EINTR)
             continue;
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            int rc = hc_wait_fd(tcp->fd, POLLIN, deadline, t->cancel);
-            if (rc)
-                return rc;
-            continue;
+            t->want = HTTPC_WAIT_READ;
+            return HTTPC_E_WOULD_BLOCK;
         }
         return hc_fail_os(hc_errno_code(errno), errno, "[Errno %d] %s", errno, strerror(errno));
     }
 }
 
-static int tcp_writev(hc_transport *t, const struct iovec *iov_in, int iovcnt, hc_deadline deadline)
+static int64_t tcp_writev(hc_transport *t, const struct iovec *iov, int iovcnt)
 {
     tcp_transport *tcp = (tcp_transport *)t;
-    /* A pending interrupt stops a request before any of it is sent. */
+    /* A pending interrupt stops a request before more of it is sent. */
     int cancelled = hc_cancel_check(t->cancel);
     if (cancelled)
         return cancelled;
-    enum { MAX_IOV = 16 };
-    struct iovec iov[MAX_IOV];
-    if (iovcnt > MAX_IOV)
-        return hc_fail(HTTPC_E_INVALID_ARGUMENT, "too many write pieces");
-    memcpy(iov, iov_in, sizeof(struct iovec) * (size_t)iovcnt);
-    struct iovec *cur = iov;
-    while (iovcnt > 0) {
-        if (cur->iov_len == 0) {
-            cur++;
-            iovcnt--;
-            continue;
-        }
-        struct msghdr msg = {.msg_iov = cur, .msg_iovlen = (size_t)iovcnt};
+    for (;;) {
+        struct msghdr msg = {.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt};
         ssize_t n = sendmsg(tcp->fd, &msg, MSG_NOSIGNAL);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                int rc = hc_wait_fd(tcp->fd, POLLOUT, deadline, t->cancel);
-                if (rc)
-                    return rc;
-                continue;
-            }
-            return hc_fail_os(hc_errno_code(errno), errno, "[Errno %d] %s", errno, strerror(errno));
+        if (n > 0)
+            return n;
+        if (n == 0)
+            return 0;
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            t->want = HTTPC_WAIT_WRITE;
+            return HTTPC_E_WOULD_BLOCK;
         }
-        size_t done = (size_t)n;
-        while (iovcnt > 0 && done >= cur->iov_len) {
-            done -= cur->iov_len;
-            cur++;
-            iovcnt--;
-        }
-        if (iovcnt > 0) {
-            cur->iov_base = (char *)cur->iov_base + done;
-            cur->iov_len -= done;
-        }
+        return hc_fail_os(hc_errno_code(errno), errno, "[Errno %d] %s", errno, strerror(errno));
     }
-    return HTTPC_OK;
 }
 
 static int tcp_is_alive(hc_transport *t)
@@ -327,8 +566,7 @@ static int tcp_fileno(const hc_transport *t)
 static void tcp_destroy(hc_transport *t)
 {
     tcp_transport *tcp = (tcp_transport *)t;
-    hc_cancel_before_close(t->cancel);
-    close(tcp->fd);
+    hc_close_fd(tcp->fd, &t->announcer, t->cancel);
     free(tcp);
 }
 

@@ -1,5 +1,5 @@
-/* The wolfSSL transport: TLS over a non-blocking socket, every wait a poll()
- * with a deadline. Our own I/O callbacks keep the socket's errno (so a reset
+/* The wolfSSL transport: TLS over a non-blocking socket; WANT_READ and
+ * WANT_WRITE become WOULD_BLOCK, and the caller waits. Our own I/O callbacks keep the socket's errno (so a reset
  * is CONNECTION_RESET, not a bare TLS error) and send with MSG_NOSIGNAL. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -128,7 +128,11 @@ typedef struct tls_transport {
     bool session_refreshed; /* captured again after the first data read */
     bool peer_closed;       /* EOF or close_notify seen */
     bool broken;            /* a fatal error: no close_notify on destroy */
-    int os_errno;           /* errno of the last failed socket call */
+    bool handshake_done;
+    int os_errno; /* errno of the last failed socket call */
+    /* Small pieces coalesced into one record. Kept here, not on the stack:
+     * a write that would block must offer wolfSSL the same bytes again. */
+    char *joined;
 } tls_transport;
 
 static int io_recv(WOLFSSL *ssl, char *buf, int sz, void *ctx)
@@ -280,14 +284,128 @@ static const char *verify_result_text(long result)
     }
 }
 
+/* The name of a TLS alert (RFC 8446 section 6 and RFC 5246 section 7.2),
+ * for every value wolfSSL 5.5.4 leaves unnamed. */
+static const char *alert_name(int code)
+{
+    switch (code) {
+    case 0:
+        return "close_notify";
+    case 10:
+        return "unexpected_message";
+    case 20:
+        return "bad_record_mac";
+    case 22:
+        return "record_overflow";
+    case 40:
+        return "handshake_failure";
+    case 42:
+        return "bad_certificate";
+    case 43:
+        return "unsupported_certificate";
+    case 44:
+        return "certificate_revoked";
+    case 45:
+        return "certificate_expired";
+    case 46:
+        return "certificate_unknown";
+    case 47:
+        return "illegal_parameter";
+    case 48:
+        return "unknown_ca";
+    case 49:
+        return "access_denied";
+    case 50:
+        return "decode_error";
+    case 51:
+        return "decrypt_error";
+    case 70:
+        return "protocol_version";
+    case 71:
+        return "insufficient_security";
+    case 80:
+        return "internal_error";
+    case 86:
+        return "inappropriate_fallback";
+    case 90:
+        return "user_canceled";
+    case 100:
+        return "no_renegotiation";
+    case 109:
+        return "missing_extension";
+    case 110:
+        return "unsupported_extension";
+    case 112:
+        return "unrecognized_name";
+    case 113:
+        return "bad_certificate_status_response";
+    case 115:
+        return "unknown_psk_identity";
+    case 116:
+        return "certificate_required";
+    case 120:
+        return "no_application_protocol";
+    default:
+        return "unknown alert";
+    }
+}
+
+/* The fatal alert the peer sent, or -1. */
+static int received_alert(tls_transport *t)
+{
+    WOLFSSL_ALERT_HISTORY h;
+    memset(&h, 0, sizeof h);
+    wolfSSL_get_alert_history(t->ssl, &h);
+    return h.last_rx.level == alert_fatal ? h.last_rx.code : -1;
+}
+
+static int alert_failure(int err, const char *what, int alert)
+{
+    return hc_fail_tls(HTTPC_E_TLS, err, "%s: peer sent alert %d (%s)", what, alert,
+                       alert_name(alert));
+}
+
+/* A peer that rejects us (a client certificate it requires, say) sends an
+ * alert and closes; our next write then fails with EPIPE or ECONNRESET
+ * before we read it. As OpenSSL-based clients do, look for the alert in
+ * what was received: a plaintext alert record during the handshake, or
+ * through wolfSSL once records are protected. Returns the alert or -1. */
+static int salvage_alert(tls_transport *t)
+{
+    int alert = received_alert(t);
+    if (alert >= 0)
+        return alert;
+    if (!t->handshake_done) {
+        unsigned char rec[7];
+        ssize_t n = recv(t->fd, rec, sizeof rec, MSG_PEEK | MSG_DONTWAIT);
+        /* ContentType alert (21), a 3.x version, length 2, level fatal (2). */
+        if (n == 7 && rec[0] == 21 && rec[1] == 3 && rec[3] == 0 && rec[4] == 2 && rec[5] == 2)
+            return rec[6];
+    }
+    char sink[256];
+    for (int rounds = 0; rounds < 4; rounds++) {
+        int r = wolfSSL_read(t->ssl, sink, sizeof sink);
+        alert = received_alert(t);
+        if (alert >= 0 || r <= 0)
+            return alert;
+    }
+    return -1;
+}
+
 /* Records a failed handshake or I/O call as an httpc error and returns it. */
 static int tls_failure(tls_transport *t, int err, const char *what, const char *server_name)
 {
     char reason[160];
     t->broken = true;
-    if (err == SOCKET_ERROR_E && t->os_errno) {
+    if ((err == SOCKET_ERROR_E || err == SOCKET_PEER_CLOSED_E) && t->os_errno) {
         int e = t->os_errno;
-        return hc_fail_os(hc_errno_code(e), e, "[Errno %d] %s", e, strerror(e));
+        if (e == EPIPE || e == ECONNRESET) {
+            int alert = salvage_alert(t);
+            if (alert >= 0)
+                return alert_failure(err, what, alert);
+        }
+        return hc_fail_os(e == EPIPE ? HTTPC_E_BROKEN_PIPE : hc_errno_code(e), e, "[Errno %d] %s",
+                          e, strerror(e));
     }
     const char *vr = verify_reason(err);
     if (vr) {
@@ -307,29 +425,28 @@ static int tls_failure(tls_transport *t, int err, const char *what, const char *
                            vr, err, wolfssl_reason(err, reason, sizeof reason), result,
                            verify_result_text(result));
     }
-    if (err == FATAL_ERROR) {
-        WOLFSSL_ALERT_HISTORY h;
-        memset(&h, 0, sizeof h);
-        wolfSSL_get_alert_history(t->ssl, &h);
-        return hc_fail_tls(HTTPC_E_TLS, err, "%s: peer sent alert %d (%s)", what, h.last_rx.code,
-                           wolfSSL_alert_desc_string_long(h.last_rx.code));
-    }
-    if (err == SOCKET_PEER_CLOSED_E || (t->peer_closed && err == SOCKET_ERROR_E))
+    int alert = received_alert(t);
+    if (err == FATAL_ERROR || alert >= 0)
+        return alert_failure(err, what, alert >= 0 ? alert : 0);
+    if (err == SOCKET_PEER_CLOSED_E || (t->peer_closed && err == SOCKET_ERROR_E)) {
+        alert = salvage_alert(t);
+        if (alert >= 0)
+            return alert_failure(err, what, alert);
         return hc_fail_tls(HTTPC_E_TLS, err, "%s: EOF occurred in violation of protocol", what);
+    }
     return hc_fail_tls(HTTPC_E_TLS, err, "%s: wolfSSL %d: %s", what, err,
                        wolfssl_reason(err, reason, sizeof reason));
-}
-
-/* Waits for what wolfSSL asked for; returns 0 to retry, or a code. */
-static int wait_for(tls_transport *t, int ssl_err, hc_deadline deadline)
-{
-    return hc_wait_fd(t->fd, ssl_err == WOLFSSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN, deadline,
-                      t->base.cancel);
 }
 
 static bool want_io(int ssl_err)
 {
     return ssl_err == WOLFSSL_ERROR_WANT_READ || ssl_err == WOLFSSL_ERROR_WANT_WRITE;
+}
+
+static int would_block(tls_transport *t, int ssl_err)
+{
+    t->base.want = ssl_err == WOLFSSL_ERROR_WANT_WRITE ? HTTPC_WAIT_WRITE : HTTPC_WAIT_READ;
+    return HTTPC_E_WOULD_BLOCK;
 }
 
 static void capture_session(tls_transport *t)
@@ -342,69 +459,55 @@ static void capture_session(tls_transport *t)
     t->holder->session = s;
 }
 
-static int64_t tls_read(hc_transport *base, void *buf, size_t cap, hc_deadline deadline)
+static int64_t tls_read(hc_transport *base, void *buf, size_t cap)
 {
     tls_transport *t = (tls_transport *)base;
+    /* A server that keeps sending must not outrun an interrupt. */
+    int cancelled = hc_cancel_check(base->cancel);
+    if (cancelled)
+        return cancelled;
     int want = cap > INT32_MAX ? INT32_MAX : (int)cap;
-    for (;;) {
-        int n = wolfSSL_read(t->ssl, buf, want);
-        if (n > 0) {
-            if (!t->session_refreshed) {
-                /* TLS 1.3 tickets arrive after the handshake, before data. */
-                t->session_refreshed = true;
-                capture_session(t);
-            }
-            return n;
+    int n = wolfSSL_read(t->ssl, buf, want);
+    if (n > 0) {
+        if (!t->session_refreshed) {
+            /* TLS 1.3 tickets arrive after the handshake, before data. */
+            t->session_refreshed = true;
+            capture_session(t);
         }
-        int err = wolfSSL_get_error(t->ssl, n);
-        if (want_io(err)) {
-            int rc = wait_for(t, err, deadline);
-            if (rc)
-                return rc;
-            continue;
-        }
-        if (err == WOLFSSL_ERROR_ZERO_RETURN || err == ZERO_RETURN) {
-            t->peer_closed = true;
-            return 0;
-        }
-        /* A peer that closes without close_notify ends the stream; the
-         * connection layer decides whether a body was cut short. */
-        if (err == SOCKET_PEER_CLOSED_E || (t->peer_closed && err == SOCKET_ERROR_E))
-            return 0;
-        return tls_failure(t, err, "read", NULL);
+        return n;
     }
+    int err = wolfSSL_get_error(t->ssl, n);
+    if (want_io(err))
+        return would_block(t, err);
+    if (err == WOLFSSL_ERROR_ZERO_RETURN || err == ZERO_RETURN) {
+        t->peer_closed = true;
+        return 0;
+    }
+    /* A peer that closes without close_notify ends the stream; the
+     * connection layer decides whether a body was cut short. */
+    if (err == SOCKET_PEER_CLOSED_E || (t->peer_closed && err == SOCKET_ERROR_E)) {
+        if (received_alert(t) < 0)
+            return 0;
+    }
+    return tls_failure(t, err, "read", NULL);
 }
 
-static int write_all(tls_transport *t, const void *data, size_t len, hc_deadline deadline)
+static int64_t write_piece(tls_transport *t, const void *data, size_t len)
 {
-    const char *p = data;
-    while (len > 0) {
-        int piece = len > 1 << 30 ? 1 << 30 : (int)len;
-        int n = wolfSSL_write(t->ssl, p, piece);
-        if (n > 0) {
-            p += n;
-            len -= (size_t)n;
-            continue;
-        }
-        int err = wolfSSL_get_error(t->ssl, n);
-        if (want_io(err)) {
-            /* wolfSSL wants the same buffer again once the socket is ready. */
-            int rc = wait_for(t, err, deadline);
-            if (rc)
-                return rc;
-            continue;
-        }
-        if (t->os_errno == EPIPE)
-            return hc_fail_os(HTTPC_E_BROKEN_PIPE, EPIPE, "[Errno %d] %s", EPIPE, strerror(EPIPE));
-        return tls_failure(t, err, "write", NULL);
-    }
-    return HTTPC_OK;
+    int piece = len > 1 << 30 ? 1 << 30 : (int)len;
+    int n = wolfSSL_write(t->ssl, data, piece);
+    if (n > 0)
+        return n;
+    int err = wolfSSL_get_error(t->ssl, n);
+    if (want_io(err))
+        return would_block(t, err); /* the caller offers the same bytes again */
+    return tls_failure(t, err, "write", NULL);
 }
 
-static int tls_writev(hc_transport *base, const struct iovec *iov, int iovcnt, hc_deadline deadline)
+static int64_t tls_writev(hc_transport *base, const struct iovec *iov, int iovcnt)
 {
     tls_transport *t = (tls_transport *)base;
-    /* A pending interrupt stops a request before any of it is sent. */
+    /* A pending interrupt stops a request before more of it is sent. */
     int cancelled = hc_cancel_check(base->cancel);
     if (cancelled)
         return cancelled;
@@ -414,20 +517,27 @@ static int tls_writev(hc_transport *base, const struct iovec *iov, int iovcnt, h
     for (int i = 0; i < iovcnt; i++)
         total += iov[i].iov_len;
     if (iovcnt > 1 && total <= COALESCE_MAX) {
-        char joined[COALESCE_MAX];
+        if (!t->joined && !(t->joined = malloc(COALESCE_MAX)))
+            return hc_fail(HTTPC_E_NOMEM, NULL);
         size_t at = 0;
         for (int i = 0; i < iovcnt; i++) {
-            memcpy(joined + at, iov[i].iov_base, iov[i].iov_len);
+            memcpy(t->joined + at, iov[i].iov_base, iov[i].iov_len);
             at += iov[i].iov_len;
         }
-        return write_all(t, joined, total, deadline);
+        return write_piece(t, t->joined, total);
     }
+    int64_t written = 0;
     for (int i = 0; i < iovcnt; i++) {
-        int rc = write_all(t, iov[i].iov_base, iov[i].iov_len, deadline);
-        if (rc)
-            return rc;
+        if (iov[i].iov_len == 0)
+            continue;
+        int64_t n = write_piece(t, iov[i].iov_base, iov[i].iov_len);
+        if (n < 0)
+            return written > 0 && n == HTTPC_E_WOULD_BLOCK ? written : n;
+        written += n;
+        if ((size_t)n < iov[i].iov_len)
+            break;
     }
-    return HTTPC_OK;
+    return written;
 }
 
 static int tls_is_alive(hc_transport *base)
@@ -472,8 +582,8 @@ static void tls_destroy(hc_transport *base)
     }
     wolfSSL_free(t->ssl);
     holder_unref(t->holder);
-    hc_cancel_before_close(base->cancel);
-    close(t->fd);
+    hc_close_fd(t->fd, &base->announcer, base->cancel);
+    free(t->joined);
     free(t);
 }
 
@@ -539,8 +649,7 @@ static int attach_holder(tls_transport *t, httpc_tls_context *ctx, const char *s
 }
 
 int hc_tls_transport_new(hc_transport **out, int fd, httpc_tls_context *ctx,
-                         const char *server_name, void **session, hc_deadline deadline,
-                         hc_cancel *cancel)
+                         const char *server_name, void **session)
 {
     int rc = hc_tls_global_init();
     if (rc)
@@ -552,7 +661,6 @@ int hc_tls_transport_new(hc_transport **out, int fd, httpc_tls_context *ctx,
         return hc_fail(HTTPC_E_NOMEM, NULL);
     note_thread_uses_ecc();
     t->base.ops = &tls_ops;
-    t->base.cancel = cancel;
     t->fd = fd;
     t->ssl = wolfSSL_new(ctx->wctx);
     if (!t->ssl) {
@@ -562,26 +670,41 @@ int hc_tls_transport_new(hc_transport **out, int fd, httpc_tls_context *ctx,
     rc = configure_ssl(t, ctx, server_name);
     if (!rc)
         rc = attach_holder(t, ctx, server_name, session);
-    while (!rc) {
-        int r = wolfSSL_connect(t->ssl);
-        if (r == WOLFSSL_SUCCESS)
-            break;
-        int err = wolfSSL_get_error(t->ssl, r);
-        if (want_io(err))
-            rc = wait_for(t, err, deadline);
-        else
-            rc = tls_failure(t, err, "handshake", server_name);
-    }
     if (rc) {
-        /* The caller still owns fd. */
-        wolfSSL_free(t->ssl);
-        holder_unref(t->holder);
-        free(t);
+        hc_tls_transport_discard(&t->base);
         return rc;
     }
-    capture_session(t);
     *out = &t->base;
     return HTTPC_OK;
+}
+
+int hc_tls_handshake(hc_transport *base)
+{
+    tls_transport *t = (tls_transport *)base;
+    int cancelled = hc_cancel_check(base->cancel);
+    if (cancelled)
+        return cancelled;
+    int r = wolfSSL_connect(t->ssl);
+    if (r != WOLFSSL_SUCCESS) {
+        int err = wolfSSL_get_error(t->ssl, r);
+        if (want_io(err))
+            return would_block(t, err);
+        return tls_failure(t, err, "handshake", t->holder->server_name);
+    }
+    t->handshake_done = true;
+    capture_session(t);
+    return HTTPC_OK;
+}
+
+void hc_tls_transport_discard(hc_transport *base)
+{
+    tls_transport *t = (tls_transport *)base;
+    if (!t)
+        return;
+    wolfSSL_free(t->ssl);
+    holder_unref(t->holder);
+    free(t->joined);
+    free(t);
 }
 
 int hc_tls_transport_session_reused(hc_transport *base)

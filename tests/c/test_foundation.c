@@ -97,6 +97,7 @@ static int expected_is(int code, int ancestor)
     case HTTPC_E_TUNNEL_FAILED:
     case HTTPC_E_BROKEN_PIPE:
     case HTTPC_E_CANCELLED:
+    case HTTPC_E_WOULD_BLOCK:
     case HTTPC_E_TLS:
         return ancestor == HTTPC_E_OS;
     case HTTPC_E_TLS_CERT_VERIFY:

@@ -1,6 +1,7 @@
 /* See transport_mem.h. */
 #include "transport_mem.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,10 +21,23 @@ void mem_script_set(mem_script *script)
     current = script;
 }
 
-static int64_t mem_read(hc_transport *t, void *buf, size_t cap, hc_deadline deadline)
+/* With chaos on, about one call in three would block first (seeded,
+ * repeatable): a non-blocking caller must resume and get the same result. */
+static bool chaos_says_wait(mem_script *s)
 {
-    (void)deadline;
+    if (!s->chaos)
+        return false;
+    s->chaos_state = s->chaos_state * 1103515245u + 12345u;
+    return (s->chaos_state >> 16) % 3 == 0;
+}
+
+static int64_t mem_read(hc_transport *t, void *buf, size_t cap)
+{
     mem_script *s = ((mem_transport *)t)->script;
+    if (chaos_says_wait(s)) {
+        t->want = HTTPC_WAIT_READ;
+        return HTTPC_E_WOULD_BLOCK;
+    }
     if (s->pos == s->len)
         return s->end_code ? hc_fail(s->end_code, "scripted end") : 0;
     fuzz_split split = {s->split_state};
@@ -36,18 +50,23 @@ static int64_t mem_read(hc_transport *t, void *buf, size_t cap, hc_deadline dead
     return (int64_t)n;
 }
 
-static int mem_writev(hc_transport *t, const struct iovec *iov, int iovcnt, hc_deadline deadline)
+static int64_t mem_writev(hc_transport *t, const struct iovec *iov, int iovcnt)
 {
-    (void)deadline;
     mem_script *s = ((mem_transport *)t)->script;
+    if (chaos_says_wait(s)) {
+        t->want = HTTPC_WAIT_WRITE;
+        return HTTPC_E_WOULD_BLOCK;
+    }
+    int64_t total = 0;
     for (int i = 0; i < iovcnt; i++) {
         /* Touch every byte so ASan sees a bad iovec. */
         const volatile char *p = iov[i].iov_base;
         for (size_t j = 0; j < iov[i].iov_len; j++)
             (void)p[j];
-        s->written += iov[i].iov_len;
+        total += (int64_t)iov[i].iov_len;
     }
-    return 0;
+    s->written += (size_t)total;
+    return total;
 }
 
 static int mem_is_alive(hc_transport *t)
@@ -70,14 +89,16 @@ static void mem_destroy(hc_transport *t)
 static const hc_transport_ops mem_ops = {mem_read, mem_writev, mem_is_alive, mem_fileno,
                                          mem_destroy};
 
-int __wrap_hc_tcp_connect(int *out_fd, const char *host, int port, const char *source_host,
-                          int source_port, hc_deadline deadline, hc_cancel *cancel);
+int __wrap_hc_tcp_connect(hc_tcp_connecting *c, int *out_fd);
 int __wrap_hc_tcp_transport_new(hc_transport **out, int fd);
 
-int __wrap_hc_tcp_connect(int *out_fd, const char *host, int port, const char *source_host,
-                          int source_port, hc_deadline deadline, hc_cancel *cancel)
+int __wrap_hc_tcp_connect(hc_tcp_connecting *c, int *out_fd)
 {
-    (void)host, (void)port, (void)source_host, (void)source_port, (void)deadline, (void)cancel;
+    if (chaos_says_wait(current)) {
+        c->wait_fd = -1;
+        c->wait_events = HTTPC_WAIT_WRITE;
+        return HTTPC_E_WOULD_BLOCK;
+    }
     if (current->connect_code)
         return hc_fail(current->connect_code, "scripted connect failure");
     *out_fd = -1;

@@ -17,6 +17,8 @@ typedef struct mem_script {
     int connect_code;     /* nonzero: connects fail with this code */
     size_t connects;      /* connections opened */
     size_t written;       /* request bytes the client sent */
+    int chaos;            /* nonzero: reads, writes and connects would block at random */
+    uint32_t chaos_state; /* its PRNG (seed it for a repeatable run) */
 } mem_script;
 
 /* The script every new connection reads from (process-global: the fuzz
