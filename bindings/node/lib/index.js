@@ -15,10 +15,13 @@ const { buildClasses, makeFactory } = require("./errors");
 
 const { classes: errors, byCode } = buildClasses(raw);
 raw.setErrorFactory(makeFactory(raw, byCode));
+// Called by a sync call every 100 ms of waiting: entering JavaScript is how
+// native code learns that a Worker is being terminated.
+raw.setTerminationProbe(function terminationProbe() {});
 
 const HTTP_PORT = raw.HTTPC_HTTP_PORT;
 const HTTPS_PORT = raw.HTTPC_HTTPS_PORT;
-const READ_ANY = 1; // httpc_response_read1: what one receive gives
+const READ_ANY = 1; // everything decoded so far (at least one byte)
 const READ_LINE = 2;
 const CHUNK_SIZE = 65536;
 
@@ -28,7 +31,7 @@ function invalidArgument(message) {
 
 // ---------------------------------------------------------------- options
 
-const CONNECTION_OPTIONS = ["timeout", "connectTimeout", "sourceAddress", "blocksize", "debugLevel"];
+const CONNECTION_OPTIONS = ["timeout", "connectTimeout", "sourceAddress", "blocksize", "debugLevel", "maxResponseSize"];
 const TLS_OPTIONS = ["context", "ca", "cafile", "capath", "cert", "key", "rejectUnauthorized", "minVersion", "checkHostname"];
 const CLIENT_OPTIONS = ["maxIdle", "keepAliveTimeout"];
 const CLIENT_REQUEST_OPTIONS = ["path", "method", "headers", "body", "signal"];
@@ -132,11 +135,9 @@ function wholeBody(body) {
   throw new TypeError("body must be a Buffer, a Uint8Array, a string, an iterable or async iterable of them, or a stream.Readable");
 }
 
-function chunkFrame(chunk, chunked) {
-  if (!chunked) return chunk;
-  return Buffer.concat([Buffer.from(chunk.length.toString(16).toUpperCase() + "\r\n", "latin1"), chunk, Buffer.from("\r\n")]);
-}
-const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
+// A body given in pieces is pushed to the C library (HTTPC_BODY_PUSH), which
+// frames them: chunked unless the caller set Content-Length.
+const PUSHED_BODY = true;
 
 // ---------------------------------------------------------------- TLS
 
@@ -317,11 +318,12 @@ class HTTPConnection {
       throw invalidArgument(`port must be an integer from 0 to 65535, not ${String(port)}`);
     }
     options = checkOptions(options, new.target.optionNames, `new ${new.target.name}`);
-    const { timeout, connectTimeout, sourceAddress, blocksize = 8192, debugLevel = 0 } = options;
+    const { timeout, connectTimeout, sourceAddress, blocksize = 8192, debugLevel = 0, maxResponseSize = 0 } = options;
+    if (typeof maxResponseSize !== "number" || !(maxResponseSize >= 0)) throw invalidArgument("maxResponseSize must be a number of bytes >= 0");
     const [sourceHost, sourcePort] = sourceAddress ? sourceAddress : [null, 0];
     this.#blocksize = blocksize;
     this.#handle = raw.connNew(host, port || 0, this._tls(options), seconds(timeout, "timeout"),
-      seconds(connectTimeout, "connectTimeout"), sourceHost || null, sourcePort || 0, blocksize, debugLevel);
+      seconds(connectTimeout, "connectTimeout"), sourceHost || null, sourcePort || 0, blocksize, debugLevel, maxResponseSize);
     this.#lane = new Lane(this.#handle);
   }
 
@@ -396,13 +398,12 @@ class HTTPConnection {
         return raw.request(this.#handle, method, url, whole, flat, encodeChunked ? raw.HTTPC_ENCODE_CHUNKED : 0, true);
       }
       try {
-        const chunked = this.#startStreaming(method, url, flat, encodeChunked);
-        await raw.endheaders(this.#handle, null, 0, true);
+        await raw.request(this.#handle, method, url, PUSHED_BODY, flat, encodeChunked ? raw.HTTPC_ENCODE_CHUNKED : 0, true);
         for await (const chunk of body) {
           const bytes = asBuffer(chunk);
-          if (bytes.length) await raw.send(this.#handle, chunkFrame(bytes, chunked), true);
+          if (bytes.length) await raw.bodyWrite(this.#handle, bytes, true);
         }
-        if (chunked) await raw.send(this.#handle, LAST_CHUNK, true);
+        await raw.bodyEnd(this.#handle, true);
       } catch (err) {
         this.#abandonRequest();
         throw err;
@@ -428,39 +429,17 @@ class HTTPConnection {
         throw new TypeError("requestSync cannot wait for an async iterable or a stream: use request()");
       }
       try {
-        const chunked = this.#startStreaming(method, url, flat, encodeChunked);
-        raw.endheaders(this.#handle, null, 0, false);
+        raw.request(this.#handle, method, url, PUSHED_BODY, flat, encodeChunked ? raw.HTTPC_ENCODE_CHUNKED : 0, false);
         for (const chunk of body) {
           const bytes = asBuffer(chunk);
-          if (bytes.length) raw.send(this.#handle, chunkFrame(bytes, chunked), false);
+          if (bytes.length) raw.bodyWrite(this.#handle, bytes, false);
         }
-        if (chunked) raw.send(this.#handle, LAST_CHUNK, false);
+        raw.bodyEnd(this.#handle, false);
       } catch (err) {
         this.#abandonRequest();
         throw err;
       }
     });
-  }
-
-  // The head of a request whose body comes in pieces, as http.client builds
-  // it: Transfer-Encoding: chunked unless the caller gave a framing header.
-  // Returns whether the pieces are to be chunk-encoded.
-  #startStreaming(method, url, flat, encodeChunked) {
-    const names = new Set();
-    for (let i = 0; flat && i < flat.length; i += 2) names.add(flat[i].toLowerCase());
-    const flags = (names.has("host") ? raw.HTTPC_SKIP_HOST : 0) | (names.has("accept-encoding") ? raw.HTTPC_SKIP_ACCEPT_ENCODING : 0);
-    raw.httpc_conn_putrequest(this.#handle, method, url, flags);
-    let chunked = false;
-    if (!names.has("content-length")) {
-      if (!names.has("transfer-encoding")) {
-        chunked = true;
-        raw.putheader(this.#handle, "Transfer-Encoding", ["chunked"]);
-      } else {
-        chunked = encodeChunked;
-      }
-    }
-    for (let i = 0; flat && i < flat.length; i += 2) raw.putheader(this.#handle, flat[i], [flat[i + 1]]);
-    return chunked;
   }
 
   // request + getresponse + readAll, for Client: one pool operation for a
