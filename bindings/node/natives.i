@@ -421,7 +421,8 @@ static v8::Local<v8::Value> nh_undefined(v8::Isolate *isolate, nh_job *)
 
 /* connNew(host, port, tls: handle | null (default context) | false (HTTP),
  *         timeout, connectTimeout, sourceHost | null, sourcePort, blocksize,
- *         debuglevel, maxResponseSize) -> handle, in non-blocking mode */
+ *         debuglevel, maxResponseSize, totalTimeout) -> handle, in
+ *         non-blocking mode */
 static void nh_conn_new(const v8::FunctionCallbackInfo<v8::Value> &args)
 {
     v8::Isolate *isolate = args.GetIsolate();
@@ -441,6 +442,7 @@ static void nh_conn_new(const v8::FunctionCallbackInfo<v8::Value> &args)
     int64_t blocksize = args[7]->IntegerValue(context).FromMaybe(8192);
     opts.blocksize = blocksize > 0 ? (size_t)blocksize : 8192;
     opts.debuglevel = args[8]->Int32Value(context).FromMaybe(0);
+    opts.total_timeout = args[10]->NumberValue(context).FromMaybe(-1.0);
     httpc_conn *conn = NULL;
     int rc;
     if (args[2]->IsFalse()) {

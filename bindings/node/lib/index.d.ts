@@ -27,6 +27,12 @@ export interface ConnectionOptions {
   timeout?: number;
   /** Milliseconds the connect and TLS handshake may take (default: timeout). */
   connectTimeout?: number;
+  /** Milliseconds a whole response may take, head to end of body, however
+   * fast data keeps arriving (none by default). */
+  totalTimeout?: number;
+  /** Most body bytes one response may deliver; beyond it a read fails with
+   * ResponseTooLarge and the connection is closed (none by default). */
+  maxResponseSize?: number;
   /** Local [host, port] to bind before connecting. */
   sourceAddress?: readonly [string, number];
   /** Size of the pieces a body is sent in. */

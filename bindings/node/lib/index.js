@@ -31,7 +31,7 @@ function invalidArgument(message) {
 
 // ---------------------------------------------------------------- options
 
-const CONNECTION_OPTIONS = ["timeout", "connectTimeout", "sourceAddress", "blocksize", "debugLevel", "maxResponseSize"];
+const CONNECTION_OPTIONS = ["timeout", "connectTimeout", "totalTimeout", "sourceAddress", "blocksize", "debugLevel", "maxResponseSize"];
 const TLS_OPTIONS = ["context", "ca", "cafile", "capath", "cert", "key", "rejectUnauthorized", "minVersion", "checkHostname"];
 const CLIENT_OPTIONS = ["maxIdle", "keepAliveTimeout"];
 const CLIENT_REQUEST_OPTIONS = ["path", "method", "headers", "body", "signal"];
@@ -310,7 +310,8 @@ class HTTPConnection {
   /**
    * @param host "host", "host:port", "[v6]:port"
    * @param port 0/undefined: from host, else the default port
-   * @param options {timeout, connectTimeout (ms), sourceAddress: [host, port], blocksize, debugLevel}
+   * @param options {timeout, connectTimeout, totalTimeout (ms), sourceAddress: [host, port], blocksize,
+   *   debugLevel, maxResponseSize (bytes)}
    */
   constructor(host, port, options = {}) {
     if (typeof port === "object" && port !== null) [port, options] = [undefined, port];
@@ -318,12 +319,13 @@ class HTTPConnection {
       throw invalidArgument(`port must be an integer from 0 to 65535, not ${String(port)}`);
     }
     options = checkOptions(options, new.target.optionNames, `new ${new.target.name}`);
-    const { timeout, connectTimeout, sourceAddress, blocksize = 8192, debugLevel = 0, maxResponseSize = 0 } = options;
+    const { timeout, connectTimeout, totalTimeout, sourceAddress, blocksize = 8192, debugLevel = 0, maxResponseSize = 0 } = options;
     if (typeof maxResponseSize !== "number" || !(maxResponseSize >= 0)) throw invalidArgument("maxResponseSize must be a number of bytes >= 0");
     const [sourceHost, sourcePort] = sourceAddress ? sourceAddress : [null, 0];
     this.#blocksize = blocksize;
     this.#handle = raw.connNew(host, port || 0, this._tls(options), seconds(timeout, "timeout"),
-      seconds(connectTimeout, "connectTimeout"), sourceHost || null, sourcePort || 0, blocksize, debugLevel, maxResponseSize);
+      seconds(connectTimeout, "connectTimeout"), sourceHost || null, sourcePort || 0, blocksize, debugLevel, maxResponseSize,
+      seconds(totalTimeout, "totalTimeout"));
     this.#lane = new Lane(this.#handle);
   }
 
