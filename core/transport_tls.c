@@ -129,6 +129,7 @@ typedef struct tls_transport {
     bool peer_closed;       /* EOF or close_notify seen */
     bool broken;            /* a fatal error: no close_notify on destroy */
     bool handshake_done;
+    bool send_would_block; /* the last socket send found the buffer full */
     int os_errno; /* errno of the last failed socket call */
     /* Small pieces coalesced into one record. Kept here, not on the stack:
      * a write that would block must offer wolfSSL the same bytes again. */
@@ -159,9 +160,10 @@ static int io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
     (void)ssl;
     tls_transport *t = ctx;
     ssize_t n = send(t->fd, buf, (size_t)sz, MSG_NOSIGNAL);
+    t->send_would_block = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
     if (n >= 0)
         return (int)n;
-    if (errno == EAGAIN || errno == EWOULDBLOCK)
+    if (t->send_would_block)
         return WOLFSSL_CBIO_ERR_WANT_WRITE;
     if (errno == EINTR)
         return WOLFSSL_CBIO_ERR_ISR;
@@ -687,6 +689,12 @@ int hc_tls_handshake(hc_transport *base)
     int r = wolfSSL_connect(t->ssl);
     if (r != WOLFSSL_SUCCESS) {
         int err = wolfSSL_get_error(t->ssl, r);
+        /* wolfSSL 5.5.4's TLS 1.3 connect reports a second would-block of
+         * its buffered output as a fatal error with no error code
+         * (tls13.c: `ssl->error = ret` with ret still 0): it is a
+         * would-block, and the retry sends the same buffered bytes. */
+        if (err == 0 && t->send_would_block)
+            err = WOLFSSL_ERROR_WANT_WRITE;
         if (want_io(err))
             return would_block(t, err);
         return tls_failure(t, err, "handshake", t->holder->server_name);

@@ -51,10 +51,13 @@ CLIENTS=(
   "httpc-node-conn|4|node $root/bench/node_httpc.js promise"
   "httpc-node-sync|4|node $root/bench/node_httpc.js sync"
   "undici|4|node $root/bench/node_undici.js"
+  "httpc-multi|1|$bin/httpc-multi-bench"
+  "libcurl-multi|1|$bin/curl-multi-bench"
 )
 # Ratios reported: SUBJECT/PEER.
 RATIOS="httpc/raw httpc/wrk httpc/libcurl httpc/http.client httpc/node httpc-py/http.client"
 RATIOS+=" httpc-lua/luasocket httpc-luajit/lua-http httpc-lua/httpc"
+RATIOS+=" httpc-multi/libcurl-multi"
 RATIOS+=" httpc-node-sync/node httpc-node-sync/undici httpc-node/undici httpc-node-conn/undici httpc-node/httpc httpc-node-sync/httpc"
 
 # ------------------------------------------------------------ scenarios
@@ -69,6 +72,7 @@ SCENARIOS=(
   "https_newconn|/small|2000|1|newconn|req/s"
   "https_newconn_full|/small|1000|1|newconn_full|req/s"
   "chunked_large|/chunked/large|16|0|keepalive|MB/s"
+  "concurrent|/small|20000|0|concurrent100|req/s"
 )
 
 log() { echo "bench: $*" >&2; }
@@ -201,6 +205,9 @@ for scenario in "${SCENARIOS[@]}"; do
       # newconn_full (a new connection without TLS session resumption) is a
       # mode of the C clients only; newconn resumes where the client does.
       [ "$smode" = newconn_full ] && [ "$cname" != httpc ] && [ "$cname" != libcurl ] && continue
+      # concurrentN: N connections at once on one thread, event-loop clients only.
+      [[ "$smode" == concurrent* ]] && [[ "$cname" != *-multi ]] && continue
+      [[ "$smode" != concurrent* ]] && [[ "$cname" == *-multi ]] && continue
       n=$((sn / scale / divisor))
       [ "$n" -lt 2 ] && n=2
       set +e

@@ -26,10 +26,12 @@ EXPECTED = {
     "INVALID_CONTENT_LENGTH": httpc.InvalidContentLength,
     "INVALID_CHUNK": httpc.InvalidChunk,
     "TOO_MANY_INTERIM": httpc.TooManyInterimResponses,
+    "RESPONSE_TOO_LARGE": httpc.ResponseTooLarge,
     "OS": OSError, "TIMEOUT": TimeoutError,
     "CONNECTION_REFUSED": ConnectionRefusedError, "CONNECTION_RESET": ConnectionResetError,
     "RESOLVE": socket.gaierror, "TUNNEL_FAILED": httpc.TunnelFailed,
-    "BROKEN_PIPE": BrokenPipeError, "CANCELLED": ConnectionAbortedError, "TLS": ssl.SSLError,
+    "BROKEN_PIPE": BrokenPipeError, "CANCELLED": ConnectionAbortedError,
+    "WOULD_BLOCK": BlockingIOError, "TLS": ssl.SSLError,
     "TLS_CERT_VERIFY": ssl.SSLCertVerificationError,
     "INVALID_ARGUMENT": ValueError, "NOMEM": MemoryError, "STATE": RuntimeError,
 }

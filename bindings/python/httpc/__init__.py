@@ -21,7 +21,7 @@ from ._errors import (  # noqa: E402,F401
     ImproperConnectionState, CannotSendRequest, CannotSendHeader,
     ResponseNotReady, BadStatusLine, LineTooLong, RemoteDisconnected,
     TooManyHeaders, InvalidContentLength, InvalidChunk,
-    TooManyInterimResponses, TunnelFailed, error, CODE_TO_CLASS)
+    TooManyInterimResponses, TunnelFailed, ResponseTooLarge, error, CODE_TO_CLASS)
 from .client import (  # noqa: E402,F401
     HTTP_PORT, HTTPS_PORT, HTTPConnection, HTTPSConnection, HTTPResponse,
     HTTPMessage, TLSContext, create_default_context, tls_context_from_ssl)
@@ -38,7 +38,7 @@ __all__ = ["HTTPResponse", "HTTPConnection", "HTTPSConnection",
            "CannotSendRequest", "CannotSendHeader", "ResponseNotReady",
            "BadStatusLine", "LineTooLong", "RemoteDisconnected", "error",
            "responses", "TooManyHeaders", "InvalidContentLength",
-           "InvalidChunk", "TooManyInterimResponses", "TunnelFailed",
+           "InvalidChunk", "TooManyInterimResponses", "TunnelFailed", "ResponseTooLarge",
            "TLSContext", "create_default_context", "HTTPMessage",
            "tls_context_from_ssl", "HTTPHandler", "HTTPSHandler"]
 __all__.extend(["HTTP_PORT", "HTTPS_PORT"])

@@ -59,6 +59,11 @@ class TooManyInterimResponses(HTTPException):
     """More interim (1xx) responses than allowed before the final one."""
 
 
+class ResponseTooLarge(HTTPException):
+    """The response body is larger than the connection's max_response_size
+    (httpc's bound; http.client has none)."""
+
+
 class TunnelFailed(OSError):
     """The proxy refused CONNECT (http.client raises a plain OSError with the
     same message)."""
