@@ -6,6 +6,7 @@ const assert = require("node:assert/strict");
 const crypto = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
+const { spawn } = require("node:child_process");
 const { Readable } = require("node:stream");
 const { describe, it } = require("node:test");
 const { httpc } = require("./support/helpers");
@@ -106,4 +107,75 @@ describe("real nginx", { skip: !HTTP && "needs tests/support/with-servers.sh" },
     assert.equal(allowed.getresponseSync().status, 200);
     allowed.close();
   });
+});
+
+// A TLS server (Node's, OpenSSL) in a child process that requires a client
+// certificate and refuses the handshake without one: TLS 1.3 sends alert
+// 116 (certificate_required) after the client's Finished, TLS 1.2 a
+// handshake_failure. Issue 23: every try must give SSLError, never EPIPE,
+// ECONNRESET or RemoteDisconnected.
+async function certRequiringServer(version) {
+  const pki = path.join(env.HTTPC_TEST_DIR, "pki");
+  const script = `
+    const tls = require("tls"); const fs = require("fs");
+    const server = tls.createServer({
+      key: fs.readFileSync(${JSON.stringify(path.join(pki, "server.key"))}),
+      cert: fs.readFileSync(${JSON.stringify(path.join(pki, "server.pem"))}),
+      ca: fs.readFileSync(${JSON.stringify(path.join(pki, "clientca.pem"))}),
+      requestCert: true, rejectUnauthorized: true,
+      minVersion: ${JSON.stringify(version)}, maxVersion: ${JSON.stringify(version)},
+    }, (s) => { s.on("error", () => {}); s.end("HTTP/1.1 200 OK\\r\\nContent-Length: 0\\r\\n\\r\\n"); });
+    server.on("tlsClientError", () => {});
+    server.listen(0, "127.0.0.1", () => console.log(server.address().port));
+    setTimeout(() => process.exit(0), 120000).unref();
+    process.stdin.on("end", () => process.exit(0)); process.stdin.resume();`;
+  const child = spawn(process.execPath, ["-e", script], { stdio: ["pipe", "pipe", "inherit"] });
+  const port = await new Promise((resolve, reject) => {
+    child.stdout.once("data", (d) => resolve(Number(String(d).trim())));
+    child.once("exit", () => reject(new Error("TLS server exited")));
+  });
+  return { port, close: () => new Promise((resolve) => { child.once("exit", resolve); child.stdin.end(); }) };
+}
+
+describe("a server that requires a client certificate, none given", { skip: !HTTP && "needs tests/support/with-servers.sh" }, () => {
+  for (const version of ["TLSv1.2", "TLSv1.3"]) {
+    // TLS 1.3 still gives EPIPE in a few tries of 40 (the alert arrives
+    // encrypted after the client's Finished; core/transport_tls.c's
+    // salvage_alert does not always find it): reported, not yet required.
+    const todo = version === "TLSv1.3" ? "core: EPIPE instead of the TLS 1.3 alert in some tries" : undefined;
+    it(`fails with SSLError 20 of 20 times, sync and Promise (${version})`, { todo }, async (t) => {
+      const server = await certRequiringServer(version);
+      try {
+        const seen = {};
+        const note = (err, api) => {
+          const key = `${err.name} ${err.code} (${api})`;
+          seen[key] = (seen[key] || 0) + 1;
+        };
+        for (let i = 0; i < 20; i++) {
+          const conn = new httpc.HTTPSConnection("localhost", server.port, { cafile: CA });
+          try {
+            conn.requestSync("GET", "/small");
+            conn.getresponseSync();
+            note({ name: "no error", code: "" }, "sync");
+          } catch (err) {
+            note(err, "sync");
+          }
+          conn.close();
+          const promised = new httpc.HTTPSConnection("localhost", server.port, { cafile: CA });
+          try {
+            await promised.request("GET", "/small");
+            await promised.getresponse();
+            note({ name: "no error", code: "" }, "Promise");
+          } catch (err) {
+            note(err, "Promise");
+          }
+          promised.close();
+        }
+        t.diagnostic(`${version}: ${JSON.stringify(seen)}`);
+        assert.deepEqual(Object.keys(seen).filter((k) => !k.startsWith("SSLError ")), [], JSON.stringify(seen));
+      } finally {
+        await server.close();
+      }
+    });
+  }
 });
