@@ -73,7 +73,12 @@ describe("errors from the network", () => {
       assert.equal(err.code, "ECONNREFUSED");
       assert.equal(err.code, syncError.code);
       assert.equal(err.message, syncError.message);
-      assert.equal(err.errno, 111);
+      assert.equal(err.errno, -111);
+      assert.equal(err.syscall, "connect");
+      assert.equal(err.address, "127.0.0.1");
+      assert.equal(err.port, port);
+      assert.equal(err.message, `connect ECONNREFUSED 127.0.0.1:${port}`);
+      assert.match(err.stack, /unit\.test\.js/, "the stack has the caller's frames");
       assert.equal(err.httpcCode, raw.HTTPC_E_CONNECTION_REFUSED);
       return true;
     });

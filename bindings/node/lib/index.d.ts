@@ -247,8 +247,14 @@ export class OSError extends Error implements HttpcErrorFields {
   constructor(message?: string, options?: { cause?: unknown });
   code: string;
   httpcCode: number;
+  /** Negative, as Node's (-111 for ECONNREFUSED). */
   errno?: number;
   tlsError?: number;
+  /** As Node's net errors: "connect" (with address and port) or "getaddrinfo" (with hostname). */
+  syscall?: string;
+  address?: string;
+  port?: number;
+  hostname?: string;
   static readonly httpcCode: number;
   static readonly nodeCode: string;
 }

@@ -282,7 +282,10 @@ async function onLane(lane, work, signalOption = null) {
     return result;
   } catch (err) {
     if (aborted && !(err instanceof AbortError)) throw new AbortError(undefined, { cause: signal.reason });
-    throw err;
+    // Made by the addon on the loop, the error's stack had no frame of the
+    // caller: taken here, it has the awaiting functions (async stack traces).
+    if (err instanceof Error && typeof err.httpcCode === "number") Error.captureStackTrace(err);
+    throw withNodeFields(err, lane.connHandle);
   } finally {
     if (signal) signal.removeEventListener("abort", onAbort);
     if (aborted) raw.httpc_conn_close(lane.connHandle);
@@ -294,9 +297,29 @@ function onLaneSync(lane, work) {
   lane.enter();
   try {
     return work();
+  } catch (err) {
+    throw withNodeFields(err, lane.connHandle);
   } finally {
     lane.leave();
   }
+}
+
+// Errors of connecting, in the words of Node's net module: message
+// "connect ECONNREFUSED 127.0.0.1:8080", syscall, address and port.
+const CONNECT_ERRORS = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL", "EADDRINUSE"]);
+
+function withNodeFields(err, connHandle) {
+  if (!(err instanceof errors.OSError) || err.syscall !== undefined) return err;
+  const host = raw.httpc_conn_host(connHandle);
+  const port = raw.httpc_conn_port(connHandle);
+  if (CONNECT_ERRORS.has(err.code)) {
+    Object.assign(err, { syscall: "connect", address: host, port });
+    err.message = `connect ${err.code} ${host}:${port}`;
+  } else if (err.code === "ENOTFOUND") {
+    Object.assign(err, { syscall: "getaddrinfo", hostname: host });
+    err.message = `getaddrinfo ENOTFOUND ${host}`;
+  }
+  return err;
 }
 
 class HTTPConnection {
