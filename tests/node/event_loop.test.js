@@ -79,6 +79,37 @@ describe("concurrency on the event loop", () => {
   });
 });
 
+describe("Client's connection limit", () => {
+  it("runs at most `connections` requests at once, the rest in turn", async () => {
+    const server = await slowServer(100);
+    const client = new httpc.Client(`http://127.0.0.1:${server.port}`, { connections: 3 });
+    try {
+      const results = await Promise.all(Array.from({ length: 12 }, () => client.request({})));
+      assert.deepEqual(results.map((r) => r.body.toString()), Array(12).fill("ok"));
+      assert.equal(server.maxWaiting, 3);
+
+      // A request waiting for its turn can be aborted; the others go on.
+      const controller = new AbortController();
+      const first = Array.from({ length: 3 }, () => client.request({}));
+      const queued = client.request({ signal: controller.signal });
+      controller.abort();
+      await assert.rejects(queued, (err) => err.name === "AbortError");
+      assert.equal((await Promise.all(first)).length, 3);
+
+      // close() rejects the waiting ones.
+      const busy = Array.from({ length: 3 }, () => client.request({}));
+      const waiting = client.request({});
+      client.close();
+      await assert.rejects(waiting, httpc.StateError);
+      await Promise.all(busy);
+    } finally {
+      client.close();
+      await server.close();
+    }
+    assert.throws(() => new httpc.Client("http://127.0.0.1:1", { connections: 0 }), httpc.InvalidArgumentError);
+  });
+});
+
 describe("ending with requests pending", () => {
   it("terminates a Worker waiting in the Promise API (20 times), exit code 1", async () => {
     const server = await silentServer();

@@ -195,6 +195,9 @@ export interface ClientOptions extends HTTPSConnectionOptions {
   maxIdle?: number;
   /** Milliseconds an idle connection is kept (default 4000). */
   keepAliveTimeout?: number;
+  /** Most connections in use at once (as undici's Pool); further requests
+   * wait for a turn. Default: no limit. */
+  connections?: number;
 }
 
 export interface ClientRequest extends SignalOptions {

@@ -33,7 +33,7 @@ function invalidArgument(message) {
 
 const CONNECTION_OPTIONS = ["timeout", "connectTimeout", "totalTimeout", "sourceAddress", "blocksize", "debugLevel", "maxResponseSize"];
 const TLS_OPTIONS = ["context", "ca", "cafile", "capath", "cert", "key", "rejectUnauthorized", "minVersion", "checkHostname"];
-const CLIENT_OPTIONS = ["maxIdle", "keepAliveTimeout"];
+const CLIENT_OPTIONS = ["maxIdle", "keepAliveTimeout", "connections"];
 const CLIENT_REQUEST_OPTIONS = ["path", "method", "headers", "body", "signal"];
 const ONE_SHOT_OPTIONS = ["method", "headers", "body", "signal", "maxRedirections"];
 
@@ -705,9 +705,14 @@ class Client {
   #maxIdle;
   #keepAliveTimeout;
   #closed = false;
+  #limit;
+  #busy = 0; // connections in use by a request
+  #queue = []; // requests waiting for one: {resolve, reject, signal, onAbort}
 
   /** options: those of HTTP(S)Connection, plus maxIdle (connections kept,
-   * default 8) and keepAliveTimeout (ms an idle connection is kept, 4000). */
+   * default 8), keepAliveTimeout (ms an idle connection is kept, 4000) and
+   * connections (most in use at once, as undici's Pool; more requests wait
+   * in turn; default no limit). */
   constructor(origin, options = {}) {
     const url = checkOrigin(origin);
     const https = url.protocol === "https:";
@@ -715,7 +720,11 @@ class Client {
       if (options[name] !== undefined) throw invalidArgument(`new Client: option ${JSON.stringify(name)} applies to https: origins only`);
     }
     const allowed = [...CONNECTION_OPTIONS, ...CLIENT_OPTIONS, ...(https ? TLS_OPTIONS : [])];
-    const { maxIdle = 8, keepAliveTimeout = 4000, ...connectionOptions } = checkOptions(options, allowed, "new Client");
+    const { maxIdle = 8, keepAliveTimeout = 4000, connections = Infinity, ...connectionOptions } = checkOptions(options, allowed, "new Client");
+    if (!(connections === Infinity || (Number.isInteger(connections) && connections > 0))) {
+      throw invalidArgument("connections must be an integer > 0");
+    }
+    this.#limit = connections;
     this.#Connection = https ? HTTPSConnection : HTTPConnection;
     this.#host = url.hostname;
     this.#port = Number(url.port) || (https ? HTTPS_PORT : HTTP_PORT);
@@ -753,11 +762,57 @@ class Client {
     this.#idle.push(entry);
   }
 
-  // Runs `exchange(conn)` on a kept or a new connection; a kept one the
-  // server had closed meanwhile is replaced once for a request that may be
-  // repeated. Resolves to [conn, what exchange gave].
+  // Waits for a turn when `connections` are in use.
+  #acquire(signal) {
+    if (this.#busy < this.#limit) {
+      this.#busy++;
+      return null;
+    }
+    if (checkSignal(signal) && signal.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+    return new Promise((resolve, reject) => {
+      const waiter = { resolve, reject, signal, onAbort: null };
+      if (signal) {
+        waiter.onAbort = () => {
+          const i = this.#queue.indexOf(waiter);
+          if (i >= 0) this.#queue.splice(i, 1);
+          reject(new AbortError(undefined, { cause: signal.reason }));
+        };
+        signal.addEventListener("abort", waiter.onAbort, { once: true });
+      }
+      this.#queue.push(waiter);
+    });
+  }
+
+  // A connection is free again: the next waiting request takes its turn.
+  #handOver() {
+    const next = this.#queue.shift();
+    if (!next) {
+      this.#busy--;
+      return;
+    }
+    if (next.signal) next.signal.removeEventListener("abort", next.onAbort);
+    next.resolve();
+  }
+
+  // Runs `exchange(conn)` on a kept or a new connection, within the limit;
+  // a kept one the server had closed meanwhile is replaced once for a
+  // request that may be repeated. Resolves to [conn, what exchange gave];
+  // the turn is the caller's to end (#handOver) once the connection is
+  // given back.
   async #onConnection(method, body, signal, exchange) {
     if (this.#closed) throw new errors.StateError("the client is closed");
+    const waiting = this.#acquire(signal);
+    if (waiting) await waiting;
+    try {
+      return await this.#attempt(method, body, exchange);
+    } catch (err) {
+      this.#handOver();
+      throw err;
+    }
+  }
+
+  // (A request taken before close() still gets its retry.)
+  async #attempt(method, body, exchange) {
     let conn = this.#take();
     const reused = conn !== null;
     if (!conn) conn = new this.#Connection(this.#host, this.#port, this.#options);
@@ -766,7 +821,7 @@ class Client {
     } catch (err) {
       conn.close();
       if (reused && isReplayable(body) && IDEMPOTENT.has(String(method).toUpperCase()) && STALE.includes(err.name)) {
-        return this.#onConnection(method, body, signal, exchange);
+        return this.#attempt(method, body, exchange);
       }
       throw err;
     }
@@ -777,6 +832,7 @@ class Client {
     const [conn, result] = await this.#onConnection(method, body, signal, (c) => c._exchange(method, path, body, headers, signal));
     if (result.willClose) conn.close();
     else this.#keep(conn);
+    this.#handOver();
     const { willClose, version, ...response } = result;
     return response;
   }
@@ -791,11 +847,17 @@ class Client {
   _release(conn, reusable) {
     if (reusable) this.#keep(conn);
     else conn.close();
+    this.#handOver();
   }
 
-  /** Closes the idle connections; the client takes no more requests. */
+  /** Closes the idle connections; the client takes no more requests (those
+   * waiting for a turn are rejected). */
   close() {
     this.#closed = true;
+    for (const waiter of this.#queue.splice(0)) {
+      if (waiter.signal) waiter.signal.removeEventListener("abort", waiter.onAbort);
+      waiter.reject(new errors.StateError("the client is closed"));
+    }
     for (const { conn, timer } of this.#idle.splice(0)) {
       clearTimeout(timer);
       conn.close();
