@@ -1,8 +1,8 @@
 // node_httpc.js API HOST PORT PATH N TLS MODE: N sequential GETs with
 // httpc's Node binding. API: "client" (httpc.Client.request, as
-// undici.request on a Client: one pool operation per request, the body
+// undici.request on a Client: one addon operation per request, the body
 // returned whole), "promise" (HTTPConnection's request, getresponse and
-// reads, each on libuv's pool) or "sync". One keep-alive connection (a new
+// reads, each driven by the event loop) or "sync". One keep-alive connection (a new
 // one per request for newconn). With promise and sync, bodies up to 1 MiB
 // are read in one call, larger ones in 1 MiB pieces into one reused Buffer
 // (readInto, as http.client's readinto).

@@ -707,8 +707,8 @@ static void nh_exchange_settle(v8::Isolate *isolate, nh_job *job, v8::Local<v8::
 }
 
 /* exchange(conn, method, url, body, flatHeaders, flags, async, headOnly):
- * request, getresponse and read_all in one operation (one pool hop for the
- * Client); with headOnly, request and getresponse, giving what getresponse
+ * request, getresponse and read_all in one operation (for the Client);
+ * with headOnly, request and getresponse, giving what getresponse
  * gives (the one-shot request streams the body). */
 static void nh_exchange(const v8::FunctionCallbackInfo<v8::Value> &args)
 {

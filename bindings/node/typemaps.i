@@ -123,7 +123,7 @@ static void nh_collected(const v8::WeakCallbackInfo<nh_handle> &info)
     void *ptr = h->ptr;
     h->ptr = nullptr;
     if (h->kind == NH_RESPONSE && h->owner && h->owner->busy > 0)
-        h->owner->deferred.push_back(ptr); /* a pool thread uses the connection */
+        h->owner->deferred.push_back(ptr); /* an operation of the connection is in flight */
     else
         nh_free_object(h->kind, ptr);
     if (h->owner)

@@ -29,6 +29,12 @@ describe("the npm package", () => {
     for (const file of [pkg.main, pkg.types, "httpc_raw.node", "index.mjs", "index.d.mts"]) assert.ok(fs.existsSync(path.join(PACKAGE, file)), file);
     for (const file of pkg.files) assert.ok(fs.existsSync(path.join(PACKAGE, file)), `${file} of "files"`);
     assert.equal(pkg.exports["."].import.default, "./index.mjs");
+    // The addon links wolfSSL in: both licences are named and shipped.
+    assert.equal(pkg.license, "(MIT AND GPL-2.0-or-later)");
+    assert.match(fs.readFileSync(path.join(PACKAGE, "LICENSE"), "utf8"), /MIT License/);
+    assert.match(fs.readFileSync(path.join(PACKAGE, "LICENSE.wolfSSL"), "utf8"), /wolfSSL[\s\S]*GNU GENERAL PUBLIC LICENSE/);
+    assert.deepEqual(pkg.os, ["linux"]);
+    assert.deepEqual(pkg.cpu, [process.arch]);
   });
 
   it("installs from the folder and from the packed tarball into a new project", () => {

@@ -396,7 +396,7 @@ describe("responses", () => {
   });
 });
 
-describe("Client (keep-alive, one pool operation per request)", () => {
+describe("Client (keep-alive, one addon operation per request)", () => {
   const echoBody = (req) => Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${bodyOf(req).length}\r\n\r\n`), bodyOf(req)]);
 
   it("reuses one connection, sends whole and streamed bodies", async () => {

@@ -1,9 +1,11 @@
 "use strict";
 // httpc for Node.js: http.client's classes over the httpc C library.
 //
-// Promise API (the default): every call that can block runs on libuv's thread
-// pool, one operation at a time per connection, so the event loop stays free.
-// Sync API (`...Sync`): the same calls made at once, for scripts and CLIs.
+// Promise API (the default): every call that can wait is driven by the event
+// loop itself (the addon watches the connection's socket and deadline; no
+// thread pool), one operation at a time per connection.
+// Sync API (`...Sync`): the same calls waiting on the calling thread, for
+// scripts and CLIs.
 // Both go through the same natives of the private addon (httpc_raw.node), so
 // they give the same results and throw or reject with the same errors.
 const fs = require("fs");
@@ -262,8 +264,8 @@ class Lane {
   }
 }
 
-// Runs a Promise call's work (one or more pool operations) on the lane. An
-// abort interrupts the operation in flight (the pool thread is freed at once)
+// Runs a Promise call's work (one or more addon operations) on the lane. An
+// abort interrupts the operation in flight (it wakes the loop's watch at once)
 // or the next one; the call then rejects with AbortError and the connection
 // is closed, as after any failure, which also forgets an unused interrupt.
 async function onLane(lane, work, signalOption = null) {
@@ -467,7 +469,7 @@ class HTTPConnection {
     });
   }
 
-  // request + getresponse + readAll, for Client: one pool operation for a
+  // request + getresponse + readAll, for Client: one addon operation for a
   // whole body, the three calls for a body that comes in pieces. Resolves
   // to {status, reason, version, willClose, headers, rawHeaders, trailers, body}.
   async _exchange(method, url, body, headers, signal) {
@@ -482,7 +484,7 @@ class HTTPConnection {
       exchangeResult(await raw.exchange(this.#handle, method, url, whole, flattenHeaders(headers), 0, true)), signal);
   }
 
-  // request + getresponse in one pool operation when the body is whole,
+  // request + getresponse in one addon operation when the body is whole,
   // for the one-shot request (which streams the response body).
   async _requestHead(method, url, body, headers, signal) {
     const whole = wholeBody(body);
@@ -694,7 +696,7 @@ function checkOrigin(origin, where) {
 /** Requests to one origin over kept-alive connections, like undici.Client:
  * `await client.request({path, method, headers, body, signal})` resolves to
  * {statusCode, status, reason, headers, rawHeaders, trailers, body: Buffer}.
- * A request with a whole body is one pool operation (request, response and
+ * A request with a whole body is one addon operation (request, response and
  * body). */
 class Client {
   #Connection;
