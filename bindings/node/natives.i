@@ -280,7 +280,14 @@ static void nh_exec(const v8::FunctionCallbackInfo<v8::Value> &args, nh_job *job
     if (!job->settle)
         job->settle = nh_outcome;
     if (!async) {
-        if (!nh_run_sync(isolate, job)) {
+        /* The termination probe runs JavaScript, hence maybe the collector:
+         * a response collected meanwhile waits as while a Promise is out. */
+        nh_handle *conn = nh_conn_of(job->target);
+        conn->busy++;
+        bool finished = nh_run_sync(isolate, job);
+        if (--conn->busy == 0)
+            nh_flush_deferred(conn);
+        if (!finished) {
             delete job;
             return; /* the termination goes on */
         }
