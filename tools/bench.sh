@@ -53,12 +53,17 @@ CLIENTS=(
   "undici|4|node $root/bench/node_undici.js"
   "httpc-multi|1|$bin/httpc-multi-bench"
   "libcurl-multi|1|$bin/curl-multi-bench"
+  # Node under the concurrent scenario (event-loop clients are named *-multi).
+  "httpc-node-multi|4|node $root/bench/node_httpc.js client"
+  "httpc-node-conn-multi|4|node $root/bench/node_httpc.js promise"
+  "undici-multi|4|node $root/bench/node_undici.js"
 )
 # Ratios reported: SUBJECT/PEER.
 RATIOS="httpc/raw httpc/wrk httpc/libcurl httpc/http.client httpc/node httpc-py/http.client"
 RATIOS+=" httpc-lua/luasocket httpc-luajit/lua-http httpc-lua/httpc"
 RATIOS+=" httpc-multi/libcurl-multi"
 RATIOS+=" httpc-node-sync/node httpc-node-sync/undici httpc-node/undici httpc-node-conn/undici httpc-node/httpc httpc-node-sync/httpc"
+RATIOS+=" httpc-node-multi/undici-multi httpc-node-conn-multi/undici-multi"
 
 # ------------------------------------------------------------ scenarios
 # NAME|PATH|N|TLS|MODE|UNIT (req/s or MB/s)
