@@ -26,7 +26,8 @@ async function slowServer(delayMs) {
       }, delayMs);
     });
   });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  // A backlog for a thousand connections arriving at once (Node's default: 511).
+  await new Promise((resolve) => server.listen({ port: 0, host: "127.0.0.1", backlog: 2048 }, resolve));
   state.port = server.address().port;
   state.close = () => new Promise((resolve) => server.close(resolve));
   return state;
@@ -73,6 +74,21 @@ describe("concurrency on the event loop", () => {
       assert.equal(answeredBeforeFs, 0, "fs.readFile finished while the requests were waiting");
       const oneShots = await Promise.all(Array.from({ length: 50 }, async () => (await httpc.request(`http://127.0.0.1:${server.port}/`)).body.text()));
       assert.deepEqual(oneShots, Array(50).fill("ok"));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("runs 1,000 requests to a 500 ms server at once", async (t) => {
+    const server = await slowServer(500);
+    try {
+      const started = Date.now();
+      const bodies = await Promise.all(Array.from({ length: 1000 }, () => get(server.port)));
+      const elapsed = Date.now() - started;
+      t.diagnostic(`1,000 concurrent 500 ms requests: ${elapsed} ms (one at a time: 500 s), at most ${server.maxWaiting} waiting at once`);
+      assert.equal(bodies.filter((b) => b === "ok").length, 1000);
+      assert.ok(server.maxWaiting >= 900, `only ${server.maxWaiting} requests waited at once`);
+      assert.ok(elapsed < 100000, `${elapsed} ms: far from the 500 s of one at a time, or not`);
     } finally {
       await server.close();
     }
@@ -163,7 +179,7 @@ describe("ending with requests pending", () => {
     }
   });
 
-  it("lets process.exit() from a timer end a process with a request pending (10 times)", async () => {
+  it("lets process.exit() from a timer end a process with a request pending (20 times)", async () => {
     const server = await silentServer();
     try {
       const script = `
@@ -174,7 +190,7 @@ describe("ending with requests pending", () => {
           setTimeout(() => process.exit(7), 100);
           await conn.getresponse();
         })();`;
-      for (let i = 0; i < 10; i++) {
+      for (let i = 0; i < 20; i++) {
         const child = spawn(process.execPath, ["-e", script], { stdio: "inherit" });
         const killer = setTimeout(() => child.kill("SIGKILL"), 20000);
         const [code, signal] = await new Promise((resolve) => child.once("exit", (c, s) => resolve([c, s])));

@@ -64,6 +64,18 @@ describe("real nginx", { skip: !HTTP && "needs tests/support/with-servers.sh" },
     streamed.close();
   });
 
+  it("shares one TLS connection across one-shot calls with equal ca options", async () => {
+    const ca = fs.readFileSync(CA);
+    const serials = new Set(); // nginx numbers its connections (X-Connection)
+    for (let i = 0; i < 20; i++) {
+      const res = await httpc.request(`https://localhost:${HTTPS}/counted/empty`, { ca: Buffer.from(ca), timeout: 10000 });
+      assert.equal(res.statusCode, 200);
+      serials.add(res.headers["x-connection"]);
+      await res.body.dump();
+    }
+    assert.equal(serials.size, 1, `connections: ${[...serials].join(", ")}`);
+  });
+
   it("verifies HTTPS against the test CA, and fails on a wrong CA or name", async () => {
     const ok = new httpc.HTTPSConnection("localhost", HTTPS, { cafile: CA });
     await ok.request("GET", "/small");
