@@ -247,9 +247,12 @@ static bool nh_terminating(v8::Isolate *isolate)
 static const int NH_SYNC_SLICE_MS = 100;
 
 /* Runs the job on this thread, waiting in poll(2). Returns false when the
- * isolate is terminating (the connection is then closed). */
+ * isolate is terminating (the connection is then closed). The termination is
+ * looked for every NH_SYNC_SLICE_MS, whether the peer is silent or keeps
+ * sending. */
 static bool nh_run_sync(v8::Isolate *isolate, nh_job *job)
 {
+    uint64_t last_check = uv_hrtime();
     for (;;) {
         job->rc = job->run(job);
         if (job->rc != HTTPC_E_WOULD_BLOCK)
@@ -261,8 +264,12 @@ static bool nh_run_sync(v8::Isolate *isolate, nh_job *job)
         struct pollfd p = {w.fd, (short)(((w.events & HTTPC_WAIT_READ) ? POLLIN : 0) |
                                          ((w.events & HTTPC_WAIT_WRITE) ? POLLOUT : 0)),
                            0};
-        int ready = poll(&p, w.fd >= 0 ? 1 : 0, w.fd >= 0 ? slice : (slice < 1 ? slice : 1));
-        if (ready == 0 && w.timeout_ms != 0 && nh_terminating(isolate)) {
+        (void)poll(&p, w.fd >= 0 ? 1 : 0, w.fd >= 0 ? slice : (slice < 1 ? slice : 1));
+        uint64_t now = uv_hrtime();
+        if (now - last_check < (uint64_t)NH_SYNC_SLICE_MS * 1000000u)
+            continue;
+        last_check = now;
+        if (nh_terminating(isolate)) {
             nh_handle *c = nh_conn_of(job->target);
             if (c && c->ptr)
                 httpc_conn_close((httpc_conn *)c->ptr);

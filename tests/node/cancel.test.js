@@ -8,7 +8,8 @@
 const assert = require("node:assert/strict");
 const { spawn } = require("node:child_process");
 const { describe, it } = require("node:test");
-const { httpc, replyServer } = require("./support/helpers");
+const { Worker } = require("node:worker_threads");
+const { httpc, replyServer, PACKAGE } = require("./support/helpers");
 
 const MiB = 1024 * 1024;
 const rss = () => process.memoryUsage().rss;
@@ -108,6 +109,30 @@ for (const chunked of [true, false]) {
         assert.throws(() => conn.getresponseSync().readAllSync(), httpc.TimeoutError);
         t.diagnostic(`readAllSync: TimeoutError after ${Date.now() - started} ms`);
         conn.close();
+      } finally {
+        await server.close();
+      }
+    });
+
+    it("Worker.terminate() stops a Worker reading it with the sync API", async () => {
+      const server = await endlessServer(chunked);
+      try {
+        const script = `
+          const { parentPort, workerData } = require("worker_threads");
+          const httpc = require(workerData.pkg);
+          const conn = new httpc.HTTPConnection("127.0.0.1", workerData.port);
+          conn.requestSync("GET", "/");
+          const res = conn.getresponseSync();
+          parentPort.postMessage("reading");
+          res.readAllSync();
+          parentPort.postMessage("done?");`;
+        const worker = new Worker(script, { eval: true, workerData: { pkg: PACKAGE, port: server.port } });
+        await new Promise((resolve) => worker.once("message", resolve));
+        const messages = [];
+        worker.on("message", (m) => messages.push(m));
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        assert.equal(await worker.terminate(), 1);
+        assert.deepEqual(messages, []);
       } finally {
         await server.close();
       }
