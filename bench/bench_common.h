@@ -21,6 +21,10 @@ typedef struct bench_args {
     int tls;
     int new_connection; /* 1: MODE newconn or newconn_full, 0: keepalive */
     int full_handshake; /* newconn_full: no TLS session resumption */
+    /* Untimed requests made first, the same way as the timed ones (on the
+     * connection the timed ones then use, unless MODE opens one per
+     * request): BENCH_WARMUP, 0 when unset. Not counted in the result. */
+    long warmup;
 } bench_args;
 
 static inline int bench_parse_args(int argc, char **argv, bench_args *args)
@@ -46,6 +50,12 @@ static inline int bench_parse_args(int argc, char **argv, bench_args *args)
     }
     if (args->port <= 0 || args->requests <= 0) {
         fprintf(stderr, "%s: bad PORT or N\n", argv[0]);
+        return -1;
+    }
+    const char *warmup = getenv("BENCH_WARMUP");
+    args->warmup = warmup ? atol(warmup) : 0;
+    if (args->warmup < 0) {
+        fprintf(stderr, "%s: bad BENCH_WARMUP\n", argv[0]);
         return -1;
     }
     return 0;

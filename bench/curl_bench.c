@@ -1,6 +1,7 @@
 /* curl-bench HOST PORT PATH N TLS MODE: N sequential GETs with one reused
  * libcurl easy handle (keeps its connection unless MODE is newconn or
- * newconn_full; the latter without TLS session resumption). */
+ * newconn_full; the latter without TLS session resumption), after
+ * BENCH_WARMUP untimed ones. */
 #include "bench_common.h"
 #include <curl/curl.h>
 
@@ -35,7 +36,12 @@ int main(int argc, char **argv)
         curl_easy_setopt(easy, CURLOPT_CAINFO, getenv("BENCH_CAFILE"));
     double start = bench_now();
     long connections = 0;
-    for (long i = 0; i < args.requests; i++) {
+    for (long i = 0; i < args.warmup + args.requests; i++) {
+        if (i == args.warmup) { /* the timed requests start here */
+            bytes = 0;
+            connections = 0;
+            start = bench_now();
+        }
         CURLcode rc = curl_easy_perform(easy);
         long status = 0, new_connections = 0;
         curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);

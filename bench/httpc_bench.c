@@ -1,5 +1,6 @@
 /* httpc-bench HOST PORT PATH N TLS MODE: N sequential GETs with the httpc C
- * API, each body read fully into one reused buffer, then one result line. */
+ * API (after BENCH_WARMUP untimed ones), each body read fully into one
+ * reused buffer, then one result line. */
 #include "bench_common.h"
 #include <httpc.h>
 
@@ -65,7 +66,12 @@ int main(int argc, char **argv)
     unsigned long long bytes = 0;
     long connections = 0;
     double start = bench_now();
-    for (long i = 0; i < args.requests; i++) {
+    for (long i = 0; i < args.warmup + args.requests; i++) {
+        if (i == args.warmup) { /* the timed requests start here */
+            bytes = 0;
+            connections = 0;
+            start = bench_now();
+        }
         if (httpc_conn_fileno(conn) < 0)
             connections++; /* the request below opens a new connection */
         if (one_request(conn, args.path, buffer, &bytes))

@@ -11,6 +11,12 @@ function B.args(first)
     arg[a + 5]
 end
 
+--- Untimed requests every client makes first, the same way as the timed
+-- ones (on the same connection where it keeps one): BENCH_WARMUP, else 0.
+function B.warmup()
+  return tonumber(os.getenv("BENCH_WARMUP") or "0") or 0
+end
+
 --- Exits 3 (the client does not apply) with a reason on stderr.
 function B.skip(client, reason)
   io.stderr:write(client, ": ", tostring(reason), "\n")

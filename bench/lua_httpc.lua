@@ -1,6 +1,7 @@
--- lua_httpc.lua MODULE_DIR HOST PORT PATH N TLS MODE: N sequential GETs with
--- the httpc Lua module found in MODULE_DIR (build/lua for lua5.4,
--- build/luajit for luajit), each body read in 256 KiB pieces. Exits 3 when
+-- lua_httpc.lua MODULE_DIR HOST PORT PATH N TLS MODE: N sequential GETs
+-- (after BENCH_WARMUP untimed ones on the same connection) with the httpc Lua
+-- module found in MODULE_DIR (build/lua for lua5.4, build/luajit for
+-- luajit), each body read in 256 KiB pieces. Exits 3 when
 -- httpc cannot be loaded.
 package.path = (arg[0]:match("^(.*)/[^/]+$") or ".") .. "/?.lua;" .. package.path
 local B = require("lua_bench")
@@ -20,8 +21,13 @@ else
 end
 local PIECE = 256 * 1024
 local total, connections = 0, 0
+local warmup = B.warmup()
 local start = B.clock()
-for _ = 1, count do
+for i = 1, warmup + count do
+  if i == warmup + 1 then -- the timed requests start here
+    total, connections = 0, 0
+    start = B.clock()
+  end
   if not conn:fileno() then connections = connections + 1 end
   conn:request("GET", path)
   local r = conn:getresponse()

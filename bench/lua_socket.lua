@@ -1,6 +1,6 @@
--- lua_socket.lua HOST PORT PATH N TLS MODE: N sequential GETs with
--- LuaSocket's socket.http.request (Debian lua-socket), the body counted by
--- an LTN12 sink. socket.http opens a connection per request whatever MODE
+-- lua_socket.lua HOST PORT PATH N TLS MODE: N sequential GETs (after
+-- BENCH_WARMUP untimed ones) with LuaSocket's socket.http.request (Debian
+-- lua-socket), the body counted by an LTN12 sink. socket.http opens a connection per request whatever MODE
 -- says: that is what its users get. Exits 3 for TLS (it needs LuaSec).
 package.path = (arg[0]:match("^(.*)/[^/]+$") or ".") .. "/?.lua;" .. package.path
 local B = require("lua_bench")
@@ -15,8 +15,13 @@ local function sink(chunk)
   if chunk then total = total + #chunk end
   return 1
 end
+local warmup = B.warmup()
 local start = B.clock()
-for _ = 1, count do
+for i = 1, warmup + count do
+  if i == warmup + 1 then -- the timed requests start here
+    total = 0
+    start = B.clock()
+  end
   local one, status = http.request{url = url, sink = sink}
   if one ~= 1 or status ~= 200 then error("status " .. tostring(status)) end
 end

@@ -1,13 +1,13 @@
 // node_http.js HOST PORT PATH N TLS MODE: N sequential GETs with Node's
 // http/https module and a keep-alive agent (no keep-alive for newconn).
-// Before the timed run, min(BENCH_WARMUP (default 3000), N) untimed requests
-// warm the JIT, as for every Node client of the bench.
+// Before the timed run, BENCH_WARMUP untimed requests warm the JIT, as for
+// every client of the bench.
 "use strict";
 const fs = require("fs");
 
 const [host, port, path, countText, tls, mode] = process.argv.slice(2);
 const count = Number(countText);
-const warmup = Math.min(Number(process.env.BENCH_WARMUP || 3000), count);
+const warmup = Number(process.env.BENCH_WARMUP || 0); // tools/bench.sh gives it per scenario
 if (mode.startsWith("concurrent")) process.exit(3);
 const transport = require(tls === "1" ? "https" : "http");
 const agentOptions = { keepAlive: mode !== "newconn", maxSockets: 1 };

@@ -7,16 +7,15 @@
 // sequential (Promise APIs only), N requests in all. With promise and sync,
 // bodies up to 1 MiB are read in one call, larger ones in 1 MiB pieces into
 // one reused Buffer (readInto, as http.client's readinto). Before the timed
-// run, min(BENCH_WARMUP (default 3000), N) untimed requests on the same
-// connections warm the JIT, as for every Node client of the bench.
+// run, BENCH_WARMUP untimed requests on the same connections (spread over
+// them) warm the JIT, as for every client of the bench.
 "use strict";
 const path = require("path");
 
 const [api, host, port, pathName, countText, tls, mode] = process.argv.slice(2);
 const httpc = require(process.env.BENCH_HTTPC_NODE || path.join(__dirname, "..", "build", "node"));
 const count = Number(countText);
-// Never more than the timed run itself (a few large bodies warm up enough).
-const warmup = Math.min(Number(process.env.BENCH_WARMUP || 3000), count);
+const warmup = Number(process.env.BENCH_WARMUP || 0); // tools/bench.sh gives it per scenario
 const concurrency = mode.startsWith("concurrent") ? Number(mode.slice("concurrent".length)) : 1;
 const PIECE = 1 << 20;
 const options = tls === "1" ? { cafile: process.env.BENCH_CAFILE } : {};

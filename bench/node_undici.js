@@ -2,8 +2,8 @@
 // installed by tools/run deps into bindings/node/dev): undici.request on a
 // keep-alive Client (a new Client per request for newconn; for concurrentK a
 // Pool of K connections with K requests in flight). Before the timed run,
-// min(BENCH_WARMUP (default 3000), N) untimed requests warm the JIT, as for
-// every Node client of the bench. Exits 3 when undici is not installed.
+// BENCH_WARMUP untimed requests warm the JIT, as for every client of the
+// bench. Exits 3 when undici is not installed.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -17,7 +17,7 @@ try {
 }
 const [host, port, pathName, countText, tls, mode] = process.argv.slice(2);
 const count = Number(countText);
-const warmup = Math.min(Number(process.env.BENCH_WARMUP || 3000), count);
+const warmup = Number(process.env.BENCH_WARMUP || 0); // tools/bench.sh gives it per scenario
 const concurrency = mode.startsWith("concurrent") ? Number(mode.slice("concurrent".length)) : 1;
 const origin = `${tls === "1" ? "https" : "http"}://${host}:${port}`;
 const clientOptions = { pipelining: 1 };

@@ -1,7 +1,8 @@
 /* raw-bench HOST PORT PATH N 0 MODE: the physical limit. Sends a fixed
  * request and reads a known number of bytes per response, no HTTP parsing.
  * One untimed probe request learns the response size from Content-Length; a
- * chunked body is read until it ends with the last chunk. Plain TCP only. */
+ * chunked body is read until it ends with the last chunk. Plain TCP only.
+ * BENCH_WARMUP untimed requests (after the probe) come before the N. */
 #include "bench_common.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -155,7 +156,12 @@ int main(int argc, char **argv)
         connections = 1;
     }
     double start = bench_now();
-    for (long i = 0; i < args.requests; i++) {
+    for (long i = 0; i < args.warmup + args.requests; i++) {
+        if (i == args.warmup) { /* the timed requests start here */
+            if (args.warmup > 0)
+                connections = 0; /* the warm-up opened them */
+            start = bench_now();
+        }
         if (fd < 0) {
             fd = open_socket(&args);
             connections++;

@@ -39,6 +39,16 @@ out.append(
     " (other work on the machine adds noise: spreads above"
     f" {WIDE_SPREAD:.0f}% are marked with !). Rates are medians; (±x%) is (max-min)/median."
     " MB = 10^6 bytes of body (wrk counts heads too).\n")
+warmups = collections.defaultdict(list)  # warm-up requests -> scenarios
+for s in ran:
+    warmups[int(s[6])].append(s[0])
+out.append(
+    "Warm-up: before its timed requests, every client made the same untimed requests"
+    " the same way (on the connection it then timed; a new connection each in the"
+    " newconn modes; spread over its connections in the concurrent one), C clients included: "
+    + "; ".join(f"{count:,} in {', '.join(names)}" for count, names in warmups.items())
+    + ". wrk, which cannot keep a connection across runs, ran 1 s untimed first."
+    " The allocation and instruction counts below need none (runs of N and 2N).\n")
 out.append("## Medians\n")
 out.append("| scenario | unit | " + " | ".join(clients) + " |")
 out.append("|---|---|" + "---|" * len(clients))

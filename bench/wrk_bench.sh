@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # wrk_bench.sh HOST PORT PATH N TLS MODE: wrk -t1 -c1 for about as long as N
 # requests take (wrk runs for a duration: BENCH_WRK_SECONDS, default 2), its
-# summary turned into the common result line. bytes counts heads too.
+# summary turned into the common result line. bytes counts heads too. With
+# BENCH_WARMUP > 0 an untimed 1 s run comes first (wrk cannot keep a
+# connection from one run to the next: the warm-up uses its own).
 set -euo pipefail
 host=$1 port=$2 path=$3 tls=$5 mode=$6
 command -v wrk >/dev/null || { echo "wrk_bench: wrk missing" >&2; exit 3; }
@@ -10,6 +12,9 @@ scheme=http
 extra=()
 [ "$mode" = newconn ] && extra=(-H "Connection: close")
 seconds=${BENCH_WRK_SECONDS:-2}
+if [ "${BENCH_WARMUP:-0}" -gt 0 ]; then
+  timeout 60 wrk -t1 -c1 -d1s "${extra[@]}" "$scheme://$host:$port$path" >/dev/null
+fi
 out=$(timeout 60 wrk -t1 -c1 -d"${seconds}s" "${extra[@]}" "$scheme://$host:$port$path")
 # "  1234 requests in 2.00s, 1.20MB read"
 line=$(grep -E '^ *[0-9]+ requests in' <<<"$out")

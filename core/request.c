@@ -134,9 +134,8 @@ static int next_piece(httpc_conn *conn)
                     continue;
                 if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
                     /* A non-blocking descriptor: wait for it as for a socket. */
-                    int rc = hc_io_block(&conn->wait, body->fd, HTTPC_WAIT_READ,
-                                         conn->opts.timeout, HC_NO_DEADLINE, &conn->cancel,
-                                         conn->nonblocking);
+                    int rc = hc_io_block(&conn->wait, body->fd, HTTPC_WAIT_READ, conn->opts.timeout,
+                                         HC_NO_DEADLINE, &conn->cancel, conn->nonblocking);
                     if (rc == HTTPC_OK)
                         continue;
                     if (rc == HTTPC_E_WOULD_BLOCK)

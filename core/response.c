@@ -286,6 +286,8 @@ static int fail_and_close(httpc_response *r, int rc)
 {
     if (rc == HTTPC_E_WOULD_BLOCK)
         return rc;
+    if (rc == HTTPC_E_INVALID_CHUNK)
+        hc_fail_incomplete_code(rc, 0, -1); /* an IncompleteRead: the caller adds its partial */
     hc_response_release(r, false);
     return rc;
 }

@@ -1,6 +1,6 @@
 /* The wolfSSL transport: TLS over a non-blocking socket; WANT_READ and
- * WANT_WRITE become WOULD_BLOCK, and the caller waits. Our own I/O callbacks keep the socket's errno (so a reset
- * is CONNECTION_RESET, not a bare TLS error) and send with MSG_NOSIGNAL. */
+ * WANT_WRITE become WOULD_BLOCK, and the caller waits. Our own I/O callbacks keep the socket's
+ * errno (so a reset is CONNECTION_RESET, not a bare TLS error) and send with MSG_NOSIGNAL. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
@@ -130,7 +130,8 @@ typedef struct tls_transport {
     bool broken;            /* a fatal error: no close_notify on destroy */
     bool handshake_done;
     bool send_would_block; /* the last socket send found the buffer full */
-    int os_errno; /* errno of the last failed socket call */
+    bool send_broken;      /* a send failed with EPIPE or ECONNRESET (os_errno) */
+    int os_errno;          /* errno of the last failed socket call */
     /* Small pieces coalesced into one record. Kept here, not on the stack:
      * a write that would block must offer wolfSSL the same bytes again. */
     char *joined;
@@ -168,9 +169,14 @@ static int io_send(WOLFSSL *ssl, char *buf, int sz, void *ctx)
     if (errno == EINTR)
         return WOLFSSL_CBIO_ERR_ISR;
     t->os_errno = errno;
-    if (errno == EPIPE)
-        return WOLFSSL_CBIO_ERR_CONN_CLOSE;
-    return errno == ECONNRESET ? WOLFSSL_CBIO_ERR_CONN_RST : WOLFSSL_CBIO_ERR_GENERAL;
+    if (errno == EPIPE || errno == ECONNRESET) {
+        /* The peer is gone, most likely after an alert still unread. Told
+         * as WANT_WRITE, wolfSSL stays willing to read (any other error
+         * state refuses wolfSSL_read), so the alert can be found. */
+        t->send_broken = true;
+        return WOLFSSL_CBIO_ERR_WANT_WRITE;
+    }
+    return WOLFSSL_CBIO_ERR_GENERAL;
 }
 
 /* wolfSSL picks its AES-NI/AVX code by CPUID at run time when it was built
@@ -445,8 +451,23 @@ static bool want_io(int ssl_err)
     return ssl_err == WOLFSSL_ERROR_WANT_READ || ssl_err == WOLFSSL_ERROR_WANT_WRITE;
 }
 
-static int would_block(tls_transport *t, int ssl_err)
+/* A send that failed for good (send_broken): the alert the peer sent, if
+ * it sent one, else the OS error. */
+static int broken_send_failure(tls_transport *t, const char *what)
 {
+    t->broken = true;
+    int alert = salvage_alert(t);
+    if (alert >= 0)
+        return alert_failure(SOCKET_ERROR_E, what, alert);
+    int e = t->os_errno;
+    return hc_fail_os(e == EPIPE ? HTTPC_E_BROKEN_PIPE : hc_errno_code(e), e, "[Errno %d] %s", e,
+                      strerror(e));
+}
+
+static int would_block(tls_transport *t, int ssl_err, const char *what)
+{
+    if (t->send_broken && ssl_err == WOLFSSL_ERROR_WANT_WRITE)
+        return broken_send_failure(t, what);
     t->base.want = ssl_err == WOLFSSL_ERROR_WANT_WRITE ? HTTPC_WAIT_WRITE : HTTPC_WAIT_READ;
     return HTTPC_E_WOULD_BLOCK;
 }
@@ -480,7 +501,7 @@ static int64_t tls_read(hc_transport *base, void *buf, size_t cap)
     }
     int err = wolfSSL_get_error(t->ssl, n);
     if (want_io(err))
-        return would_block(t, err);
+        return would_block(t, err, "read");
     if (err == WOLFSSL_ERROR_ZERO_RETURN || err == ZERO_RETURN) {
         t->peer_closed = true;
         return 0;
@@ -502,7 +523,7 @@ static int64_t write_piece(tls_transport *t, const void *data, size_t len)
         return n;
     int err = wolfSSL_get_error(t->ssl, n);
     if (want_io(err))
-        return would_block(t, err); /* the caller offers the same bytes again */
+        return would_block(t, err, "write"); /* the caller offers the same bytes again */
     return tls_failure(t, err, "write", NULL);
 }
 
@@ -696,7 +717,7 @@ int hc_tls_handshake(hc_transport *base)
         if (err == 0 && t->send_would_block)
             err = WOLFSSL_ERROR_WANT_WRITE;
         if (want_io(err))
-            return would_block(t, err);
+            return would_block(t, err, "handshake");
         return tls_failure(t, err, "handshake", t->holder->server_name);
     }
     t->handshake_done = true;

@@ -138,7 +138,8 @@ int main(int argc, char **argv)
         /* A deadline that passed is reported by the next call (TIMEOUT). */
         if (soonest >= 0)
             for (int i = 0; i < count; i++)
-                if (jobs[i].phase != FINISHED && fds[i].revents == 0 && watch(&jobs[i], &fds[i]) == 0)
+                if (jobs[i].phase != FINISHED && fds[i].revents == 0 &&
+                    watch(&jobs[i], &fds[i]) == 0)
                     advance(&jobs[i], &t);
     }
     int failures = 0;

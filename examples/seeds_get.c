@@ -1,5 +1,6 @@
 /*
- * The seeds' GET session, in C:
+ * The GET example session of http.client's documentation (its examples are
+ * "the seeds" of this project's file names), in C:
  *
  *   >>> conn = http.client.HTTPConnection(host, port)
  *   >>> conn.request("GET", "/index.html")

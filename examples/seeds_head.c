@@ -1,5 +1,6 @@
 /*
- * The seeds' HEAD session, in C. HEAD never returns any data:
+ * The HEAD example session of http.client's documentation (its examples are
+ * "the seeds" of this project's file names), in C. HEAD never returns any data:
  *
  *   >>> conn.request("HEAD", "/index.html")
  *   >>> res = conn.getresponse()

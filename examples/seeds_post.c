@@ -1,5 +1,6 @@
 /*
- * The seeds' POST session, in C: form data with two headers.
+ * The POST example session of http.client's documentation (its examples are
+ * "the seeds" of this project's file names), in C: form data with two headers.
  *
  *   >>> params = urllib.parse.urlencode({'@number': 12524, '@type': 'issue',
  *   ...                                  '@action': 'show'})
@@ -34,7 +35,7 @@ int main(int argc, char **argv)
     }
     const char *path = argc > 3 ? argv[3] : "/post";
 
-    /* What urlencode() makes of the seed's dictionary. */
+    /* What urlencode() makes of the documentation's dictionary. */
     const char *params = "%40number=12524&%40type=issue&%40action=show";
     const httpc_header headers[] = {
         {"Content-type", "application/x-www-form-urlencoded"},

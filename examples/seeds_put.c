@@ -1,13 +1,14 @@
 /*
- * The seeds' PUT session, in C: create a resource with a body, then (as a
- * check the seed leaves out) read it back with GET.
+ * The PUT example session of http.client's documentation (its examples are
+ * "the seeds" of this project's file names), in C: create a resource with a body, then (as a
+ * check the documentation leaves out) read it back with GET.
  *
  *   >>> BODY = "***filecontents***"
  *   >>> conn = http.client.HTTPConnection("localhost", 8080)
  *   >>> conn.request("PUT", "/file", BODY)
  *   >>> response = conn.getresponse()
  *   >>> print(response.status, response.reason)
- *   201 Created           (the seed's server said 200 OK)
+ *   201 Created           (the documentation's server said 200 OK)
  *
  * Usage: seeds_put HOST PORT [PATH]   (PATH defaults to /upload/file)
  */

@@ -12,6 +12,15 @@
 #   BENCH_EXEC='CMD'   only start the server, run CMD with BENCH_HTTP_PORT,
 #                      BENCH_HTTPS_PORT and BENCH_CAFILE set (for profiling), stop
 #
+# Warm-up: before its timed requests every client makes the scenario's
+# WARMUP requests untimed, the same way (on the connection it then times;
+# one connection per request in the newconn modes, spread over the
+# connections in the concurrent one), through BENCH_WARMUP:
+# the JIT peers (Node, undici, LuaJIT) need thousands, so every client gets
+# 3,000, C included; large-body scenarios, where one request is long, 2.
+# wrk, which cannot keep a connection across runs, gets an untimed 1 s run.
+# The results state it.
+#
 # Placement: nginx's single worker (worker_cpu_affinity 01) and every client
 # (taskset -c 0) run on CPU 0. On these 2-vCPU VMs a ping-pong across CPUs
 # is bound by the hypervisor's cross-CPU wake-ups, and every client then
@@ -29,7 +38,7 @@ scale=$([ "$quick" = 1 ] && echo 4 || echo 1) # quick: N divided by this
 export BENCH_WRK_SECONDS=$([ "$quick" = 1 ] && echo 1 || echo 2)
 export BENCH_HTTPC_PYTHONPATH=${BENCH_HTTPC_PYTHONPATH:-$build/python}
 SERVER_LIMIT=2400 # seconds nginx may live (a loaded machine needs the margin)
-RUN_LIMIT=60      # seconds one client run may take
+RUN_LIMIT=180     # seconds one client run may take (warm-up included)
 
 # ------------------------------------------------------------ clients
 # One entry per client: NAME|N_DIVISOR|COMMAND. Each command takes
@@ -66,18 +75,21 @@ RATIOS+=" httpc-node-sync/node httpc-node-sync/undici httpc-node/undici httpc-no
 RATIOS+=" httpc-node-multi/undici-multi httpc-node-conn-multi/undici-multi"
 
 # ------------------------------------------------------------ scenarios
-# NAME|PATH|N|TLS|MODE|UNIT (req/s or MB/s)
+# NAME|PATH|N|TLS|MODE|UNIT (req/s or MB/s)|WARMUP (untimed requests, the
+# same for every client; not divided by a client's N_DIVISOR nor by quick)
+WARMUP=3000      # JIT peers reach their speed after thousands of requests
+WARMUP_LARGE=2   # a large body: a few requests warm every path
 SCENARIOS=(
-  "small|/small|20000|0|keepalive|req/s"
-  "medium|/medium|8000|0|keepalive|MB/s"
-  "large|/large|24|0|keepalive|MB/s"
-  "https_small|/small|10000|1|keepalive|req/s"
-  "https_large|/large|3|1|keepalive|MB/s"
-  "newconn|/small|3000|0|newconn|req/s"
-  "https_newconn|/small|2000|1|newconn|req/s"
-  "https_newconn_full|/small|1000|1|newconn_full|req/s"
-  "chunked_large|/chunked/large|16|0|keepalive|MB/s"
-  "concurrent|/small|20000|0|concurrent100|req/s"
+  "small|/small|20000|0|keepalive|req/s|$WARMUP"
+  "medium|/medium|8000|0|keepalive|MB/s|$WARMUP"
+  "large|/large|24|0|keepalive|MB/s|$WARMUP_LARGE"
+  "https_small|/small|10000|1|keepalive|req/s|$WARMUP"
+  "https_large|/large|3|1|keepalive|MB/s|$WARMUP_LARGE"
+  "newconn|/small|3000|0|newconn|req/s|$WARMUP"
+  "https_newconn|/small|2000|1|newconn|req/s|$WARMUP"
+  "https_newconn_full|/small|1000|1|newconn_full|req/s|$WARMUP"
+  "chunked_large|/chunked/large|16|0|keepalive|MB/s|$WARMUP_LARGE"
+  "concurrent|/small|20000|0|concurrent100|req/s|$WARMUP"
 )
 
 log() { echo "bench: $*" >&2; }
@@ -189,17 +201,19 @@ want() { # want LIST NAME: true when LIST is empty or names NAME
 raw=$work/raw.tsv # scenario client round requests bytes seconds conns
 : >"$raw"
 
-# run_client COMMAND PATH N TLS MODE -> result line on stdout, exit status kept
+# run_client COMMAND PATH N TLS MODE WARMUP -> result line on stdout, exit
+# status kept
 run_client() {
-  local command=$1 path=$2 n=$3 tls=$4 mode=$5 port=$http_port
+  local command=$1 path=$2 n=$3 tls=$4 mode=$5 warmup=$6 port=$http_port
   [ "$tls" = 1 ] && port=$https_port
   # shellcheck disable=SC2086 # COMMAND is a word list
-  timeout -k 5 "$RUN_LIMIT" "${pin[@]}" $command 127.0.0.1 "$port" "$path" "$n" "$tls" "$mode"
+  BENCH_WARMUP=$warmup timeout -k 5 "$RUN_LIMIT" "${pin[@]}" $command 127.0.0.1 "$port" "$path" \
+    "$n" "$tls" "$mode"
 }
 
 start_time=$(date +%s)
 for scenario in "${SCENARIOS[@]}"; do
-  IFS='|' read -r sname spath sn stls smode _ <<<"$scenario"
+  IFS='|' read -r sname spath sn stls smode _ swarmup <<<"$scenario"
   want "${BENCH_SCENARIOS:-}" "$sname" || continue
   declare -A skipped=()
   for round in $(seq "$rounds"); do
@@ -216,7 +230,7 @@ for scenario in "${SCENARIOS[@]}"; do
       n=$((sn / scale / divisor))
       [ "$n" -lt 2 ] && n=2
       set +e
-      line=$(run_client "$command" "$spath" "$n" "$stls" "$smode" 2>"$work/client.err")
+      line=$(run_client "$command" "$spath" "$n" "$stls" "$smode" "$swarmup" 2>"$work/client.err")
       status=$?
       set -e
       if [ "$status" = 3 ]; then

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The demo: the seeds' example sessions against servers that ship with the
+# The demo: the example sessions of http.client's documentation ("the seeds",
+# hence the file names) against servers that ship with the
 # project (nginx over HTTP and HTTPS, tinyproxy for CONNECT), all on
 # 127.0.0.1, run through the C examples and through the `httpc` program.
 #
@@ -49,7 +50,7 @@ echo "servers: http $http  https $https  proxy $host:$HTTPC_TEST_PROXY_PORT"
 echo "(httpc exits 0 when the exchange completed, 1 on a usage error, 2 on a failure)"
 
 echo
-echo "==== 1. The seeds' sessions as C programs (examples/seeds_*.c) ===="
+echo "==== 1. http.client's documented sessions as C programs (examples/seeds_*.c) ===="
 step 0 "GET with status and reason, the body read in pieces until closed, a 404" \
     "$bin/seeds_get $host $port /index.html"
 step 0 "HEAD: the status, and an empty body" "$bin/seeds_head $host $port /index.html"
@@ -98,7 +99,7 @@ step 1 "A usage error (exit 1)" "$bin/httpc --repeat zero $http/small"
 python_demo=$root/examples/python/seeds_demo.py
 if [ -e "$build_dir/python/httpc" ] && [ -f "$python_demo" ]; then
     echo
-    echo "==== 5. The seeds' sessions in Python through the httpc package ===="
+    echo "==== 5. http.client's documented sessions in Python through the httpc package ===="
     step 0 "examples/python/seeds_demo.py" \
         "PYTHONPATH=$build_dir/python python3 $python_demo $http"
 fi
@@ -106,7 +107,7 @@ fi
 lua_demo=$root/examples/lua/seeds_demo.lua
 if [ -f "$build_dir/lua/httpc/raw.so" ] && [ -f "$lua_demo" ]; then
     echo
-    echo "==== 6. The seeds' sessions in Lua through the httpc module (Lua 5.4, then LuaJIT) ===="
+    echo "==== 6. http.client's documented sessions in Lua through the httpc module (Lua 5.4, then LuaJIT) ===="
     step 0 "examples/lua/seeds_demo.lua under lua5.4" \
         "LUA_PATH='$build_dir/lua/?.lua;$build_dir/lua/?/init.lua' LUA_CPATH='$build_dir/lua/?.so' lua5.4 $lua_demo $http"
     if [ -f "$build_dir/luajit/httpc/raw.so" ]; then
@@ -118,7 +119,7 @@ fi
 node_demo=$root/examples/node/seeds_demo.js
 if [ -f "$build_dir/node/httpc_raw.node" ] && [ -f "$node_demo" ] && command -v node >/dev/null; then
     echo
-    echo "==== 7. The seeds' sessions in Node through the httpc package (Promise API, then sync) ===="
+    echo "==== 7. http.client's documented sessions in Node through the httpc package (Promise API, then sync) ===="
     step 0 "examples/node/seeds_demo.js" \
         "HTTPC_NODE_PACKAGE=$build_dir/node node $node_demo $http"
 fi

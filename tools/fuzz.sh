@@ -26,7 +26,7 @@ elif [ -n "${1:-}" ]; then
   shift
 fi
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(head chunked validate url conn)
+[ ${#targets[@]} -gt 0 ] || targets=(head chunked validate url conn conn_nb)
 out=$build_dir/fuzz
 
 # clang and its libFuzzer runtime: a probe program must link.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tools/sanitize.sh asan|tsan BUILD_DIR
 #   asan: clang build with -DHTTPC_SANITIZE=ON (ASan+UBSan, no recovery) and
-#         the bindings off; runs the whole C suite (c.* and faults.*) with
+#         the bindings off; runs the whole C suite (c.*, faults.* and the
+#         non-blocking runs nb.*) with
 #         ctest, failing on any sanitizer report (FAIL_REGULAR_EXPRESSION).
 #   tsan: clang build with -fsanitize=thread; runs test_interrupt_stress and
 #         test_tsan (8 threads, HTTP and HTTPS) against with-servers.sh nginx,
@@ -32,7 +33,7 @@ case "$mode" in
     export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
     cd "$build"
     # The C suite only (install and export checks are not about memory).
-    exec ctest --output-on-failure -j "$jobs" -R '^(c\.test_|faults\.)' --timeout 600
+    exec ctest --output-on-failure -j "$jobs" -R '^(c\.test_|faults\.|nb\.)' --timeout 600
     ;;
   tsan)
     [ -f "$rtdir/libclang_rt.tsan-x86_64.a" ] || missing "clang's TSan runtime (libclang-rt-14-dev)"

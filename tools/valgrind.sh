@@ -39,7 +39,7 @@ for name in "${names[@]}"; do
   set +e
   # Criterion's own timeouts are too tight under valgrind; one job at a time
   # keeps the timing tests honest on 2 cores.
-  VG_NAME=$name timeout -k 10 900 "${wrap[@]}" "$root/tests/support/no-dns.sh" "${vg[@]}" "$bin" \
+  VG_NAME=$name HTTPC_TEST_SMALLER=1 timeout -k 10 900 "${wrap[@]}" "$root/tests/support/no-dns.sh" "${vg[@]}" "$bin" \
     --jobs 1 >"$logdir/$name.out" 2>&1
   rc=$?
   set -e

@@ -3,16 +3,23 @@
  *
  * This header is the contract: what it does not declare is not public API.
  *
- * Conventions (see docs/API.md):
+ * Conventions (docs/API.md in the repository says them at length, with the
+ * state machine; docs/errors.md has the error table and how each language
+ * sees it):
  *  - Fallible functions return int: HTTPC_OK (0) or a negative httpc_error
  *    code; details of the last failure are in httpc_last_error().
  *  - Out-parameters come first. A handle returned through `**out` is owned by
  *    the caller and released with its _free function; every _free accepts NULL.
- *  - A "borrowed" pointer stays valid until the handle it came from is
- *    changed by another call or freed.
+ *  - A "borrowed" pointer is owned by the library. Each function that returns
+ *    one says how long it stays valid; where it says only "Borrowed", the
+ *    pointer stays valid until the handle it came from is freed.
+ *  - Strings passed in are read during the call (and copied when kept),
+ *    unless the function says otherwise.
  *  - One connection (and its responses) is used by one thread at a time;
  *    different connections share nothing mutable. The one exception is
- *    httpc_conn_interrupt, which any thread may call at any time.
+ *    httpc_conn_interrupt, which any thread may call at any time. A TLS
+ *    context may be shared by connections on several threads, and must not
+ *    be changed once a connection uses it (see the TLS context section).
  */
 #ifndef HTTPC_H
 #define HTTPC_H
@@ -62,7 +69,8 @@ HTTPC_EXTERN(const char *) httpc_version_string(void);
  * Values are negative, stable and permanent: new codes are added last in
  * their family, never renumbered or removed. Families: HTTP -100..., OS
  * -200..., TLS -300..., usage -400.... Parents appear above their children.
- * NONE means no parent. ClassName is the Python class (ERRORS.md).
+ * NONE means no parent. ClassName is the Python class (docs/errors.md: the
+ * table with each language's name, and the hierarchy).
  */
 #define HTTPC_ERROR_MAP(X)                                                                         \
     X(-200, OS, "OSError", NONE, NONE, "operating system error")                                   \
@@ -100,7 +108,7 @@ HTTPC_EXTERN(const char *) httpc_version_string(void);
     X(-114, TOO_MANY_HEADERS, "TooManyHeaders", HTTP, NONE, "got more than 100 headers")           \
     X(-115, INVALID_CONTENT_LENGTH, "InvalidContentLength", HTTP, NONE,                            \
       "invalid or conflicting Content-Length")                                                     \
-    X(-116, INVALID_CHUNK, "InvalidChunk", HTTP, NONE, "malformed chunked encoding")               \
+    X(-116, INVALID_CHUNK, "InvalidChunk", HTTP, INCOMPLETE_READ, "malformed chunked encoding")    \
     X(-117, TOO_MANY_INTERIM, "TooManyInterimResponses", HTTP, NONE,                               \
       "too many interim (1xx) responses")                                                          \
     X(-118, RESPONSE_TOO_LARGE, "ResponseTooLarge", HTTP, NONE,                                    \
@@ -116,7 +124,7 @@ typedef enum httpc_error {
     HTTPC_ERROR_MAP(HTTPC_ERROR_ENUM_ITEM_) HTTPC_E_NONE_ = 1 /* internal: no code */
 } httpc_error;
 
-/** The name of a code's class, as in ERRORS.md ("IncompleteRead", ...);
+/** The name of a code's class, as in docs/errors.md ("IncompleteRead", ...);
  * "OK" for 0 and "UnknownError" for a value not in the table. Static storage. */
 HTTPC_EXTERN(const char *) httpc_error_name(int code);
 /** The default message of a code. Static storage, never NULL. */
@@ -143,10 +151,14 @@ typedef struct httpc_error_info {
                               truncated to 1 KiB); else "". Never NULL. */
 } httpc_error_info;
 
-/** The calling thread's last error record. Never NULL; valid until the next
- * httpc call on that thread. */
+/** The calling thread's last error record. Never NULL. The record, and the
+ * strings it points to, are the thread's own: valid until the next httpc call
+ * on that thread (any call may reset or overwrite them), never touched by
+ * other threads. Copy what you keep. */
 HTTPC_EXTERN(const httpc_error_info *) httpc_last_error(void);
-/** Convenience accessors of the same record (for bindings). */
+/** Convenience accessors of the same record (for bindings). The strings of
+ * httpc_last_error_message and httpc_last_error_line live as the record does:
+ * until the next httpc call on the calling thread. */
 HTTPC_EXTERN(int) httpc_last_error_code(void);
 HTTPC_EXTERN(const char *) httpc_last_error_message(void);
 HTTPC_EXTERN(int) httpc_last_error_errno(void);
@@ -157,8 +169,8 @@ HTTPC_EXTERN(const char *) httpc_last_error_line(void);
 /** Resets the calling thread's record to HTTPC_OK. */
 HTTPC_EXTERN(void) httpc_clear_error(void);
 
-/** Frees memory the library allocated for the caller (httpc_response_read_all).
- * Accepts NULL. */
+/** Frees memory the library allocated for the caller (httpc_response_read_all's
+ * buffer). Accepts NULL. */
 HTTPC_EXTERN(void) httpc_free(void *ptr);
 
 /* ------------------------------------------------------------------------ */
@@ -259,6 +271,19 @@ typedef struct httpc_tls_context httpc_tls_context;
 #define HTTPC_CERT_NONE 0 /* same values as ssl.CERT_NONE / CERT_REQUIRED */
 #define HTTPC_CERT_REQUIRED 2
 
+/*
+ * Threads and changes: a context holds one wolfSSL_CTX, shared by every
+ * connection made with it; each connect (and reconnect) makes its TLS session
+ * from that CTX and the context's settings, reading them without a lock.
+ * Connections on several threads may use one context at the same time (they
+ * only read it). The functions that change a context (load_verify_*,
+ * load_cert_chain, set_verify_mode, set_check_hostname, set_insecure,
+ * set_min_version) must not be called once a connection uses it, from any
+ * thread: configure a context completely, then create connections with it;
+ * for other settings, make a new context. httpc_tls_context_free may be
+ * called from any thread at any time (the count of references is atomic).
+ */
+
 /** A context as ssl.create_default_context() makes it: verification and
  * hostname checking on, the system CA store loaded, TLS 1.2 minimum, ALPN
  * http/1.1. Owned by the caller (reference counted: connections keep their
@@ -300,7 +325,9 @@ typedef struct httpc_response httpc_response;
 typedef struct httpc_headers httpc_headers;
 
 /** Receives one line of debug output (without newline), e.g.
- * "send: b'GET / HTTP/1.1\r\n...'" as http.client prints it. */
+ * "send: b'GET / HTTP/1.1\r\n...'" as http.client prints it. `line` is
+ * valid during the call only. Called on the thread making the httpc call;
+ * debug_userdata must live as long as the connection and its responses. */
 typedef void (*httpc_debug_fn)(void *userdata, const char *line);
 
 #define HTTPC_CONN_OPTIONS_VERSION 1
@@ -317,7 +344,8 @@ typedef struct httpc_conn_options {
     /** Seconds a whole response (status line to end of body) may take from
      * getresponse; negative: no total deadline. */
     double total_timeout;
-    /** Local address to bind before connecting (source_address), or NULL. */
+    /** Local address to bind before connecting (source_address), or NULL.
+     * Copied by httpc_conn_new. */
     const char *source_host;
     /** Local port to bind (0: any). */
     int source_port;
@@ -348,7 +376,7 @@ HTTPC_EXTERN(int) httpc_conn_options_init(httpc_conn_options *opts, unsigned int
 
 /** Creates an HTTP connection (not yet connected). `host` may carry a port
  * ("host:port", "[v6]:port"); `port` 0 means: from host, else 80. opts may be
- * NULL for the defaults and is copied. Errors: INVALID_URL (empty or
+ * NULL for the defaults and is copied (its strings too). Errors: INVALID_URL (empty or
  * non-numeric port, bad host), INVALID_ARGUMENT, NOMEM. */
 HTTPC_EXTERN(int)
 httpc_conn_new(httpc_conn **out, const char *host, int port, const httpc_conn_options *opts);
@@ -362,7 +390,7 @@ httpc_conn_new_https(httpc_conn **out, const char *host, int port, const httpc_c
 HTTPC_EXTERN(void) httpc_conn_free(httpc_conn *conn);
 
 /** The host (brackets and port removed) and port the connection targets.
- * Borrowed. */
+ * Borrowed: valid until httpc_conn_free (it never changes). */
 HTTPC_EXTERN(const char *) httpc_conn_host(const httpc_conn *conn);
 HTTPC_EXTERN(int) httpc_conn_port(const httpc_conn *conn);
 HTTPC_EXTERN(int) httpc_conn_is_https(const httpc_conn *conn);
@@ -371,7 +399,8 @@ HTTPC_EXTERN(void) httpc_conn_set_debuglevel(httpc_conn *conn, int level);
 /** Changes the per-operation timeout (seconds, negative: none). */
 HTTPC_EXTERN(void) httpc_conn_set_timeout(httpc_conn *conn, double timeout);
 
-/** A request header given as a pair of NUL-terminated strings. */
+/** A request header given as a pair of NUL-terminated strings, read during
+ * the call that takes them (they are copied into the request). */
 typedef struct httpc_header {
     const char *name;
     const char *value;
@@ -403,7 +432,10 @@ typedef enum httpc_body_kind {
 
 /** A request body. Bodies of unknown length (FD, READER, CHUNKS) are sent
  * with Transfer-Encoding: chunked unless the caller set Content-Length, as
- * http.client does. */
+ * http.client does. The struct, `data` and `userdata` are the caller's and
+ * must stay valid until the call that sends the body returns (in
+ * non-blocking mode: until it returns something other than WOULD_BLOCK);
+ * nothing is kept after it. An FD body is read, never closed. */
 typedef struct httpc_body {
     httpc_body_kind kind;
     const void *data;
@@ -503,7 +535,9 @@ HTTPC_EXTERN(int)
 httpc_conn_set_tunnel(httpc_conn *conn, const char *host, int port, const httpc_header *headers,
                       size_t n_headers);
 /** The headers of the proxy's answer to CONNECT, or NULL before a tunnel was
- * set up. Borrowed. */
+ * set up. Borrowed: the object lives until httpc_conn_free, but the next
+ * CONNECT (a reconnect through the proxy, on the next connect or request)
+ * refills it, and the strings read from it before are then no longer valid. */
 HTTPC_EXTERN(const httpc_headers *) httpc_conn_proxy_response_headers(const httpc_conn *conn);
 
 /** The socket's file descriptor, or -1 when not connected. */
@@ -521,7 +555,8 @@ HTTPC_EXTERN(void) httpc_conn_drop_socket(httpc_conn *conn);
 /** Frees a response (closing it first). Accepts NULL. */
 HTTPC_EXTERN(void) httpc_response_free(httpc_response *resp);
 HTTPC_EXTERN(int) httpc_response_status(const httpc_response *resp);
-/** The reason phrase as sent (may be ""). Borrowed. */
+/** The reason phrase as sent (may be ""). Borrowed: valid until
+ * httpc_response_free. */
 HTTPC_EXTERN(const char *) httpc_response_reason(const httpc_response *resp);
 /** 10 for HTTP/1.0, 11 for HTTP/1.1. */
 HTTPC_EXTERN(int) httpc_response_version(const httpc_response *resp);
@@ -548,18 +583,29 @@ HTTPC_EXTERN(int) httpc_response_read_all(httpc_response *resp, char **out_data,
 HTTPC_EXTERN(int)
 httpc_response_readline(httpc_response *resp, void *buf, size_t cap, size_t *out_n);
 /** Returns buffered body bytes without consuming them, receiving once when
- * none are buffered. *out_data is borrowed until the next call. */
+ * none are buffered. *out_data is borrowed until the next call on this
+ * response (a read, peek, drain, close or free), which may move or free
+ * those bytes. */
 HTTPC_EXTERN(int) httpc_response_peek(httpc_response *resp, const void **out_data, size_t *out_n);
 /** Skips the rest of the body so the connection can be reused. */
 HTTPC_EXTERN(int) httpc_response_drain(httpc_response *resp);
 
 /** The value of header `name` (case-insensitive), all values joined with
- * ", ", or `default_value` when absent. Borrowed. */
+ * ", ", or `default_value` itself (the caller's pointer) when absent.
+ * Borrowed: the value is written into one buffer per response, which the
+ * next httpc_response_getheader call on the same response overwrites (copy
+ * a value before asking for another); it is valid until then, or until
+ * httpc_response_free. When that buffer cannot be grown (out of memory) this
+ * returns NULL and records NOMEM (httpc_last_error), so an allocation failure
+ * is never mistaken for an absent header. */
 HTTPC_EXTERN(const char *)
 httpc_response_getheader(httpc_response *resp, const char *name, const char *default_value);
-/** The header message (all headers in order). Borrowed from the response. */
+/** The header message (all headers in order). Borrowed: the object and the
+ * strings read from it are valid until httpc_response_free (reading the body
+ * does not change them). */
 HTTPC_EXTERN(const httpc_headers *) httpc_response_headers(const httpc_response *resp);
-/** The trailers of a chunked body (empty until the body is read). Borrowed. */
+/** The trailers of a chunked body (empty until the body is read to its end).
+ * Borrowed: valid until httpc_response_free. */
 HTTPC_EXTERN(const httpc_headers *) httpc_response_trailers(const httpc_response *resp);
 /** The socket descriptor, or -1 when closed. */
 HTTPC_EXTERN(int) httpc_response_fileno(const httpc_response *resp);
@@ -672,15 +718,16 @@ HTTPC_EXTERN(int) httpc_conn_set_max_response_size(httpc_conn *conn, int64_t max
 /** Number of header fields. */
 HTTPC_EXTERN(size_t) httpc_headers_count(const httpc_headers *headers);
 /** Name and value of field i, as received (value without surrounding
- * whitespace; obs-fold lines kept as http.client keeps them). Borrowed; NULL
- * when i is out of range. */
+ * whitespace; obs-fold lines kept as http.client keeps them). Borrowed: valid
+ * as long as the headers object they came from (see the function that gave
+ * it); NULL when i is out of range. */
 HTTPC_EXTERN(const char *) httpc_headers_name(const httpc_headers *headers, size_t index);
 HTTPC_EXTERN(const char *) httpc_headers_value(const httpc_headers *headers, size_t index);
 /** The index of the first field named `name` (case-insensitive) at or after
  * `start`, or -1. Iterate all values of a name with it. */
 HTTPC_EXTERN(int64_t)
 httpc_headers_find(const httpc_headers *headers, const char *name, size_t start);
-/** The first value of `name`, or NULL. Borrowed. */
+/** The first value of `name`, or NULL. Borrowed, as httpc_headers_value. */
 HTTPC_EXTERN(const char *) httpc_headers_get(const httpc_headers *headers, const char *name);
 
 #ifdef __cplusplus

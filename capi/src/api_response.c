@@ -100,9 +100,11 @@ const char *httpc_response_getheader(httpc_response *r, const char *name, const 
     if (!r || !name)
         return default_value;
     size_t count = 0;
-    if (hc_headers_join(&r->headers, name, &r->joined, &count) || count == 0)
-        return default_value;
-    return r->joined.data;
+    if (hc_headers_join(&r->headers, name, &r->joined, &count)) {
+        hc_fail(HTTPC_E_NOMEM, "no memory for the value of header %s", name);
+        return NULL;
+    }
+    return count ? r->joined.data : default_value;
 }
 
 const httpc_headers *httpc_response_headers(const httpc_response *r)

@@ -6,7 +6,7 @@
  * Exit status: 0 when the exchange completed (whatever the HTTP status),
  * 1 for a usage error, 2 for a failure. A failure prints exactly one line on
  * stderr: "httpc: <ErrorName>: <message>", ErrorName being the class name of
- * the library's error code (ERRORS.md).
+ * the library's error code (docs/errors.md).
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -141,15 +141,55 @@ static int usage_error(const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+/* The message without the class name some messages begin with
+ * ("ResponseNotReady: Idle", "IncompleteRead(5 bytes read)"): the line
+ * names the class once, in front. */
+static const char *without_class_name(int code, const char *message, char *buf, size_t cap)
+{
+    const char *name = httpc_error_name(code);
+    size_t name_len = strlen(name), len = strlen(message);
+    if (strncmp(message, name, name_len) != 0)
+        return message;
+    const char *rest = message + name_len;
+    if (!strncmp(rest, ": ", 2))
+        return rest + 2;
+    if (rest[0] == '(' && len > name_len + 2 && message[len - 1] == ')') {
+        snprintf(buf, cap, "%.*s", (int)(len - name_len - 2), rest + 1);
+        return buf;
+    }
+    return *rest ? message : httpc_strerror(code);
+}
+
+/* A library failure kept to be reported later: the thread's last error is
+ * replaced by the next httpc call. */
+typedef struct saved_failure {
+    int code;
+    char message[1024];
+} saved_failure;
+
+static void save_failure(saved_failure *out, int code)
+{
+    const char *message = httpc_last_error_code() == code ? httpc_last_error_message() : NULL;
+    out->code = code;
+    snprintf(out->message, sizeof out->message, "%s",
+             message && *message ? message : httpc_strerror(code));
+}
+
+static int report_failure(const saved_failure *f)
+{
+    char inner[sizeof f->message];
+    report("%s: %s", httpc_error_name(f->code),
+           without_class_name(f->code, f->message, inner, sizeof inner));
+    return EXIT_FAILED;
+}
+
 /* Prints the one failure line for a library error code. The message is read
  * before any other httpc call can replace the thread's last error. */
 static int library_failure(int code)
 {
-    const char *message = httpc_last_error_message();
-    if (!message || !*message)
-        message = httpc_strerror(code);
-    report("%s: %s", httpc_error_name(code), message);
-    return EXIT_FAILED;
+    saved_failure f;
+    save_failure(&f, code);
+    return report_failure(&f);
 }
 
 /* A failure found by the program itself, named after the closest code. */
@@ -617,8 +657,7 @@ static int read_body(httpc_response *resp, int is_head, FILE *out, const char *o
     /* read(amt) ends quietly at a short Content-Length body, as in
      * http.client; a whole-body read would raise IncompleteRead, so do we. */
     if (!is_head && announced > 0 && received < announced)
-        return local_failure(HTTPC_E_INCOMPLETE_READ,
-                             "IncompleteRead(%lld bytes read, %lld more expected)",
+        return local_failure(HTTPC_E_INCOMPLETE_READ, "%lld bytes read, %lld more expected",
                              (long long)received, (long long)(announced - received));
     return EXIT_DONE;
 }
@@ -655,14 +694,22 @@ static int exchange(const cli_options *o, httpc_conn *conn, const parsed_url *ur
     int rc = httpc_conn_request(conn, method, target, rb->has_body ? &rb->body : NULL, headers,
                                 n_headers, flags);
     /* A server that stops reading an upload may have answered already
-     * (413, 401, ...): show that answer rather than the broken pipe. */
+     * (413, 401, ...): show that answer rather than the broken pipe. When
+     * there is none, the broken pipe (or a TLS handshake's reset) is what
+     * ended the exchange, not what getresponse says after it (Idle,
+     * RemoteDisconnected), unless that is the peer's TLS alert: the cause
+     * of the broken pipe, sent before it. */
     if (rc && !httpc_error_is(rc, HTTPC_E_BROKEN_PIPE) &&
         !httpc_error_is(rc, HTTPC_E_CONNECTION_RESET))
         return library_failure(rc);
-    httpc_response *resp = NULL;
-    rc = httpc_conn_getresponse(conn, &resp);
+    saved_failure send_failure;
     if (rc)
-        return library_failure(rc);
+        save_failure(&send_failure, rc);
+    httpc_response *resp = NULL;
+    int response_rc = httpc_conn_getresponse(conn, &resp);
+    if (response_rc)
+        return rc && !httpc_error_is(response_rc, HTTPC_E_TLS) ? report_failure(&send_failure)
+                                                               : library_failure(response_rc);
 
     int is_head = strcasecmp(method, "HEAD") == 0;
     int status = EXIT_DONE;

@@ -391,7 +391,7 @@ Test(conn, accessors_and_step_by_step_send)
     cr_assert_eq(httpc_conn_is_https(conn), 0);
     cr_assert_null(httpc_conn_proxy_response_headers(conn));
     httpc_conn_set_timeout(conn, 5.0);
-    /* The seeds' putrequest / putheader / endheaders / send style. */
+    /* The putrequest / putheader / endheaders / send style of http.client's documentation. */
     cr_assert_eq(
         httpc_conn_putrequest(conn, "PUT", "/file", HTTPC_SKIP_HOST | HTTPC_SKIP_ACCEPT_ENCODING),
         HTTPC_OK);

@@ -31,7 +31,7 @@ Test(errors, every_code_has_name_and_message)
     cr_assert_not_null(httpc_strerror(12345));
 }
 
-/* A few rows written out by hand from ERRORS.md and http.client, not from
+/* A few rows written out by hand from docs/errors.md and http.client, not from
  * HTTPC_ERROR_MAP: a wrong entry in the map would pass the test above. */
 static const struct {
     int code;
@@ -48,6 +48,8 @@ static const struct {
     {-110, "ResponseNotReady", -107, 0, "response not ready"},
     {-112, "RemoteDisconnected", -111, -203, "Remote end closed connection without response"},
     {-114, "TooManyHeaders", -100, 0, "got more than 100 headers"},
+    /* http.client raises IncompleteRead for a malformed chunk size. */
+    {-116, "InvalidChunk", -100, -106, "malformed chunked encoding"},
     {-400, "ValueError", 0, 0, "invalid argument"},
 };
 
@@ -68,6 +70,28 @@ Test(errors, rows_written_out_by_hand)
     cr_assert_eq(HTTPC_E_REMOTE_DISCONNECTED, -112);
     cr_assert(httpc_error_is(-112, -203) && httpc_error_is(-112, -200) &&
               httpc_error_is(-112, -100) && !httpc_error_is(-112, -106));
+    cr_assert(httpc_error_is(-116, -106) && httpc_error_is(-116, -100) &&
+              !httpc_error_is(-106, -116));
+}
+
+/* errors.c builds each code's ancestor mask in one pass over the table, so a
+ * parent must come in an earlier row than its children. */
+Test(errors, parents_come_before_their_children)
+{
+    for (size_t i = 0; i < httpc_error_count(); i++) {
+        int code = httpc_error_at(i);
+        for (int which = 0; which < 2; which++) {
+            int parent = httpc_error_parent(code, which);
+            if (parent == HTTPC_OK)
+                continue;
+            size_t row = 0;
+            while (row < httpc_error_count() && httpc_error_at(row) != parent)
+                row++;
+            cr_assert_lt(row, i, "%s: parent %s must come in an earlier row",
+                         httpc_error_name(code), httpc_error_name(parent));
+            cr_assert(httpc_error_is(code, parent));
+        }
+    }
 }
 
 Test(errors, codes_are_unique_and_in_family_ranges)
@@ -84,7 +108,7 @@ Test(errors, codes_are_unique_and_in_family_ranges)
     cr_assert_eq(HTTPC_E_INVALID_ARGUMENT, -400);
 }
 
-/* The hierarchy of ERRORS.md, written out by hand: code -> its ancestors. */
+/* The hierarchy of docs/errors.md, written out by hand: code -> its ancestors. */
 static int expected_is(int code, int ancestor)
 {
     if (code == ancestor)
@@ -109,6 +133,8 @@ static int expected_is(int code, int ancestor)
     case HTTPC_E_REMOTE_DISCONNECTED:
         return ancestor == HTTPC_E_BAD_STATUS_LINE || ancestor == HTTPC_E_HTTP ||
                ancestor == HTTPC_E_CONNECTION_RESET || ancestor == HTTPC_E_OS;
+    case HTTPC_E_INVALID_CHUNK: /* http.client raises IncompleteRead for it */
+        return ancestor == HTTPC_E_INCOMPLETE_READ || ancestor == HTTPC_E_HTTP;
     case HTTPC_E_OS:
     case HTTPC_E_HTTP:
     case HTTPC_E_INVALID_ARGUMENT:
@@ -139,7 +165,8 @@ Test(errors, parents)
     cr_assert_eq(httpc_error_parent(HTTPC_E_HTTP, 0), HTTPC_OK);
 }
 
-/* The seeds' status table (constants and values of the 2.7 / 3.x docs). */
+/* The status table of http.client's documentation (the constants and values of
+ * the 2.7 httplib and 3.x http.client pages). */
 static const struct {
     int code;
     const char *name;

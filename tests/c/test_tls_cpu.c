@@ -1,5 +1,5 @@
 /* The TLS cipher order follows the CPU, and wolfSSL's portable code takes
- * over where AES-NI is missing (issue 12). The fallback is forced: each
+ * over where AES-NI is missing (README: TLS). The fallback is forced: each
  * Criterion test runs in a process of its own, and the test takes AES-NI out
  * of wolfSSL's run-time CPU flags before anything uses TLS. The HTTPS tests
  * run under tests/support/with-servers.sh --https (see tests/tls.cmake) and

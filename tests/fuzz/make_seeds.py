@@ -2,7 +2,7 @@
 """Writes seed corpora for the fuzz targets from tests/vectors (at run time,
 so new vectors seed the fuzzers without a checked-in corpus).
 
-usage: make_seeds.py VECTORS_DIR OUT_DIR  -> OUT_DIR/{head,chunked,validate,url,conn}/
+usage: make_seeds.py VECTORS_DIR OUT_DIR  -> OUT_DIR/{head,chunked,validate,url,conn,conn_nb}/
 """
 import os
 import sys
@@ -18,7 +18,8 @@ SPLITS = (b"\x00\x01", b"\x7f\x33")
 
 def main():
     vec_dir, out = sys.argv[1], sys.argv[2]
-    dirs = {t: os.path.join(out, t) for t in ("head", "chunked", "validate", "url", "conn")}
+    dirs = {t: os.path.join(out, t) for t in ("head", "chunked", "validate", "url", "conn",
+                                                    "conn_nb")}
     for d in dirs.values():
         os.makedirs(d, exist_ok=True)
 
@@ -35,7 +36,8 @@ def main():
         if reply:
             for i, s in enumerate(SPLITS):
                 put("head", "%s-%d" % (stem, i), s + reply)
-                put("conn", "%s-%d" % (stem, i), s + bytes([i * 0x44]) + reply)
+                for target in ("conn", "conn_nb"):
+                    put(target, "%s-%d" % (stem, i), s + bytes([i * 0x44]) + reply)
             head_end = reply.find(b"\r\n\r\n")
             if b"chunked" in reply.lower() and head_end >= 0:
                 put("chunked", stem, SPLITS[0] + reply[head_end + 4:])

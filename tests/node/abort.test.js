@@ -1,5 +1,5 @@
 "use strict";
-// AbortSignal on the Promise API (issue 15): an abort rejects with Node's
+// AbortSignal on the Promise API (README: Node.js): an abort rejects with Node's
 // AbortError, interrupts the operation in flight at once (it wakes the loop), and
 // leaves the connection usable.
 const assert = require("node:assert/strict");

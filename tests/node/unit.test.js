@@ -80,6 +80,10 @@ describe("errors from the network", () => {
       assert.equal(err.message, `connect ECONNREFUSED 127.0.0.1:${port}`);
       assert.match(err.stack, /unit\.test\.js/, "the stack has the caller's frames");
       assert.equal(err.httpcCode, raw.HTTPC_E_CONNECTION_REFUSED);
+      // "[Errno 111] Connection refused": the number once, in message and String(err).
+      assert.equal(err.message.split("[Errno").length - 1, 1, err.message);
+      assert.equal(String(err).split("[Errno").length - 1, 1, String(err));
+      assert.equal(String(err), `ConnectionRefusedError: ${err.message}`);
       return true;
     });
   });
@@ -121,6 +125,28 @@ describe("errors from the network", () => {
         return true;
       });
       assert.equal(res.closed, true);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("gives InvalidChunk, an IncompleteRead with the partial body, for a bad chunk size", async () => {
+    const server = await replyServer({
+      reply: Buffer.from("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\nzz\r\nhello\r\n0\r\n\r\n"),
+    });
+    try {
+      const conn = new httpc.HTTPConnection("127.0.0.1", server.port);
+      await conn.request("GET", "/");
+      const res = await conn.getresponse();
+      await assert.rejects(res.readAll(), (err) => {
+        assert.ok(err instanceof httpc.InvalidChunk);
+        assert.ok(err instanceof httpc.IncompleteRead, "http.client raises IncompleteRead here");
+        assert.ok(Object.getPrototypeOf(httpc.InvalidChunk) === httpc.IncompleteRead, "extends IncompleteRead");
+        assert.deepEqual(err.partial, Buffer.from("ok"));
+        assert.equal(err.expected, null);
+        assert.match(err.message, /chunk size/);
+        return true;
+      });
     } finally {
       await server.close();
     }

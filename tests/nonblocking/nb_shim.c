@@ -34,7 +34,8 @@ static atomic_long calls_resumed, injected_would_blocks;
 
 static void report(void)
 {
-    fprintf(stderr, "nb_shim: %ld calls resumed after WOULD_BLOCK, %ld socket calls made to would-block\n",
+    fprintf(stderr,
+            "nb_shim: %ld calls resumed after WOULD_BLOCK, %ld socket calls made to would-block\n",
             atomic_load(&calls_resumed), atomic_load(&injected_would_blocks));
 }
 
@@ -152,8 +153,8 @@ int __real_httpc_conn_new_https(httpc_conn **out, const char *host, int port,
                                 const httpc_conn_options *opts, httpc_tls_context *tls);
 int __real_httpc_conn_connect(httpc_conn *conn);
 int __real_httpc_conn_request(httpc_conn *conn, const char *method, const char *url,
-                              const httpc_body *body, const httpc_header *headers,
-                              size_t n_headers, int flags);
+                              const httpc_body *body, const httpc_header *headers, size_t n_headers,
+                              int flags);
 int __real_httpc_conn_endheaders(httpc_conn *conn, const httpc_body *body, int flags);
 int __real_httpc_conn_send(httpc_conn *conn, const void *data, size_t len);
 int __real_httpc_conn_body_write(httpc_conn *conn, const void *data, size_t len);
@@ -172,8 +173,8 @@ int __wrap_httpc_conn_new_https(httpc_conn **out, const char *host, int port,
                                 const httpc_conn_options *opts, httpc_tls_context *tls);
 int __wrap_httpc_conn_connect(httpc_conn *conn);
 int __wrap_httpc_conn_request(httpc_conn *conn, const char *method, const char *url,
-                              const httpc_body *body, const httpc_header *headers,
-                              size_t n_headers, int flags);
+                              const httpc_body *body, const httpc_header *headers, size_t n_headers,
+                              int flags);
 int __wrap_httpc_conn_endheaders(httpc_conn *conn, const httpc_body *body, int flags);
 int __wrap_httpc_conn_send(httpc_conn *conn, const void *data, size_t len);
 int __wrap_httpc_conn_body_write(httpc_conn *conn, const void *data, size_t len);
@@ -210,8 +211,8 @@ int __wrap_httpc_conn_connect(httpc_conn *conn)
 }
 
 int __wrap_httpc_conn_request(httpc_conn *conn, const char *method, const char *url,
-                              const httpc_body *body, const httpc_header *headers,
-                              size_t n_headers, int flags)
+                              const httpc_body *body, const httpc_header *headers, size_t n_headers,
+                              int flags)
 {
     DRIVE(__real_httpc_conn_request(conn, method, url, body, headers, n_headers, flags), wait_conn,
           conn);

@@ -15,7 +15,7 @@ trap 'rm -rf "$work"' EXIT
 "$python" -m venv "$work/a"
 "$python" -m venv "$work/b"
 # setuptools comes with the venv; bdist_wheel needs `wheel`, from Debian's
-# python3-wheel-whl (PyPI is not reachable). See TOOLCHAIN.md, Python.
+# python3-wheel-whl (PyPI is not reachable; README: pip install offline).
 wheel_whl=$(ls /usr/share/python-wheels/wheel-*.whl | head -n1)
 "$work/a/bin/pip" install -q --no-index "$wheel_whl"
 

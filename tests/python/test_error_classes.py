@@ -1,7 +1,7 @@
 """Where httpc is stricter than http.client (the vectors marked `deviation:`),
 its exceptions still catch where http.client's do: when http.client raises
 class X, httpc raises X or a subclass of X; when http.client raises nothing,
-httpc's error is an HTTPException (ERRORS.md).
+httpc's error is an HTTPException (docs/errors.md).
 
 Left out of the first rule: errors of the interpreter that escape from
 http.client's internals on hostile input (OverflowError from a chunk size

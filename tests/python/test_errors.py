@@ -57,6 +57,19 @@ class ErrorMapping(unittest.TestCase):
                         self.assertTrue(issubclass(httpc.CODE_TO_CLASS[code],
                                                    httpc.CODE_TO_CLASS[anc]))
 
+    def test_hierarchy_has_nothing_httpc_error_is_denies(self):
+        # The other direction: a Python subclass relation the C table does not
+        # have would make one language catch what another does not. The one
+        # deliberate exception: ssl.SSLCertVerificationError is a ValueError.
+        allowed = {(raw.HTTPC_E_TLS_CERT_VERIFY, raw.HTTPC_E_INVALID_ARGUMENT)}
+        for code in codes():
+            for anc in codes():
+                if issubclass(httpc.CODE_TO_CLASS[code], httpc.CODE_TO_CLASS[anc]) and \
+                        (code, anc) not in allowed:
+                    with self.subTest(code=raw.httpc_error_name(code),
+                                      ancestor=raw.httpc_error_name(anc)):
+                        self.assertTrue(raw.httpc_error_is(code, anc))
+
     def test_stricter_classes_are_http_exceptions(self):
         for cls in (httpc.TooManyHeaders, httpc.InvalidContentLength,
                     httpc.InvalidChunk, httpc.TooManyInterimResponses):

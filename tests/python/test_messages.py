@@ -166,6 +166,45 @@ class CallerBytes(unittest.TestCase):
                 self.assertTrue(one_printable_line(seen[1][1]), seen[1][1])
 
 
+class OSErrorMessages(unittest.TestCase):
+    """An OS error reads as the socket module's: "[Errno N] text" once (the C
+    message carries the prefix; OSError adds it again if given it)."""
+
+    def closed_port(self):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        return port
+
+    def test_connection_refused_same_as_http_client(self):
+        port = self.closed_port()
+        seen = []
+        for mod in (http.client, httpc):
+            with self.assertRaises(ConnectionRefusedError) as caught:
+                mod.HTTPConnection("127.0.0.1", port, timeout=10).request("GET", "/")
+            e = caught.exception
+            seen.append((str(e), e.errno, e.strerror, e.args))
+        self.assertEqual(seen[0], seen[1])
+        self.assertEqual(seen[1][0].count("[Errno"), 1, seen[1][0])
+
+    def test_every_os_code_says_errno_once(self):
+        from httpc._errors import make_exception
+        for code, errno_, message in (
+                (_httpc_raw.HTTPC_E_BROKEN_PIPE, 32, "[Errno 32] Broken pipe"),
+                (_httpc_raw.HTTPC_E_CONNECTION_RESET, 104, "[Errno 104] Connection reset by peer"),
+                (_httpc_raw.HTTPC_E_OS, 13, "[Errno 13] Permission denied"),
+                (_httpc_raw.HTTPC_E_RESOLVE, 0, "[Errno -2] Name or service not known: x.invalid")):
+            with self.subTest(message):
+                e = make_exception(code, message, errno_, -1, "", None)
+                self.assertIsInstance(e, OSError)
+                self.assertEqual(str(e).count("[Errno"), 1, str(e))
+                self.assertEqual(str(e), message)
+        gai = make_exception(_httpc_raw.HTTPC_E_RESOLVE,
+                             "[Errno -2] Name or service not known: x.invalid", 0, -1, "", None)
+        self.assertEqual((gai.errno, gai.strerror), (-2, "Name or service not known: x.invalid"))
+
+
 def _with_request(mod):
     c = mod.HTTPConnection("127.0.0.1", 1)
     c.putrequest("GET", "/")

@@ -61,7 +61,8 @@ expect_ok() {
 }
 
 # expect_failure NAME REGEX ARGS...: exit 2 and exactly one stderr line
-# matching the extended regex (anchored at both ends).
+# matching the extended regex (anchored at both ends), which names the error
+# class once ("ResponseNotReady: ResponseNotReady: Idle" fails).
 expect_failure() {
     local name=$1 regex=$2
     shift 2
@@ -74,6 +75,8 @@ expect_failure() {
         fail "$name" "$lines lines on stderr, expected exactly 1"
     elif ! grep -Eqx -- "$regex" "$ERR"; then
         fail "$name" "stderr does not match /$regex/"
+    elif grep -Eq '^httpc: ([A-Za-z]+): \1([:(]|$)' "$ERR"; then
+        fail "$name" "the class name is printed twice"
     else
         pass "$name"
     fi
@@ -208,14 +211,41 @@ wait "$fullq_pid" 2>/dev/null
 
 start_vector 037-body-shorter-than-length.vec
 expect_failure "Content-Length body cut short" \
-    '^httpc: IncompleteRead: IncompleteRead\(5 bytes read, 5 more expected\)$' \
+    '^httpc: IncompleteRead: 5 bytes read, 5 more expected$' \
     "http://127.0.0.1:$VPORT/"
 check "the partial body reached stdout" stdout_is hello
 stop_vector
 start_vector 027-chunked-truncated-in-chunk.vec
-expect_failure "chunked body cut short" '^httpc: IncompleteRead: IncompleteRead\([0-9]+ bytes read\)$' \
+expect_failure "chunked body cut short" '^httpc: IncompleteRead: [0-9]+ bytes read$' \
     "http://127.0.0.1:$VPORT/"
 stop_vector
+# A TLS server that reads the ClientHello and resets the connection: the
+# handshake's failure ends the exchange and is the one reported (not the
+# ResponseNotReady a getresponse after it would give), with a body too (the
+# server exits by itself after 5 s).
+python3 -c '
+import socket, struct
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(4); s.settimeout(5)
+print(s.getsockname()[1], flush=True)
+try:
+    while True:
+        c, _ = s.accept()
+        c.recv(65536)
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        c.close()
+except OSError:
+    pass' >"$WORK/reset" &
+reset_pid=$!
+for _ in $(seq 50); do [ -s "$WORK/reset" ] && break; sleep 0.1; done
+for args in "" "-d hello"; do
+    # shellcheck disable=SC2086
+    expect_failure "TLS handshake reset${args:+ ($args)}: the first error is reported" \
+        '^httpc: ConnectionResetError: \[Errno 104\] Connection reset by peer$' \
+        $args "https://127.0.0.1:$(head -n 1 "$WORK/reset")/"
+done
+kill "$reset_pid" 2>/dev/null
+wait "$reset_pid" 2>/dev/null
+
 start_vector 047-empty-reply.vec
 expect_failure "empty reply" \
     '^httpc: RemoteDisconnected: Remote end closed connection without response$' \

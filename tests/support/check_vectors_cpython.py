@@ -5,7 +5,7 @@ Usage: check_vectors_cpython.py [-v] [-j JOBS] [VECTOR_FILE_OR_DIR ...]
 
 For each vector: start vector_server.py, drive http.client against it and
 compare the outcome (status, reason, version, headers, body, error class as
-named in ERRORS.md, partial/expected, will_close) and the exact request
+named in docs/errors.md, partial/expected, will_close) and the exact request
 bytes with the vector's expectations. A vector with `deviation:` is still
 run, but its outcome is only reported, not compared (httpc deliberately
 differs there). Prints one line per vector and ends with `N passed, N
@@ -27,7 +27,7 @@ import vectors as V  # noqa: E402
 
 
 def error_name(exc):
-    """Map a Python exception to the ERRORS.md class name."""
+    """Map a Python exception to the class name of docs/errors.md."""
     hc = http.client
     if isinstance(exc, hc.RemoteDisconnected):
         return "RemoteDisconnected"

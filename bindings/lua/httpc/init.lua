@@ -58,9 +58,15 @@ local function make_error(code, message, errno, tls_error, expected, line, parti
                             message = message or raw.httpc_strerror(code)}, Error)
   if errno and errno ~= 0 then err.errno = errno end
   if tls_error and tls_error ~= 0 then err.tls_error = tls_error end
-  if code == codes.IncompleteRead then
+  -- The IncompleteRead family (InvalidChunk too, as the C table says): the
+  -- body read so far, and the bytes still expected when the record knows
+  -- them (a subclass such as InvalidChunk breaks a chunked body, whose
+  -- length is unknown).
+  if raw.httpc_error_is(code, codes.IncompleteRead) == 1 then
     err.partial = partial or ""
-    if expected and expected >= 0 then err.expected = expected end
+    if code == codes.IncompleteRead and expected and expected >= 0 then
+      err.expected = expected
+    end
   end
   if line and line ~= "" then err.line = line end
   return err

@@ -1,10 +1,12 @@
 "use strict";
 // The Error classes of httpc, built from the C error table (httpc_error_count,
 // httpc_error_at, httpc_error_name, httpc_error_parent), so a code added in C
-// gets a class here with no edit. Names are the table's (ERRORS.md), except
-// the few that are Python's own words. A class with two parents in C
-// (RemoteDisconnected: BadStatusLine and ConnectionResetError) extends the
-// first; `instanceof` asks the C table, so it answers true for both.
+// gets a class here with no edit. Names are the table's (docs/errors.md),
+// except the few that are Python's own words. A class with two parents in C
+// (RemoteDisconnected: BadStatusLine and ConnectionResetError) extends one of
+// them (the one below the other, when one is: InvalidChunk extends
+// IncompleteRead, not HTTPException); `instanceof` asks the C table, so it
+// answers true for both.
 const os = require("os");
 
 // Python's names that would read oddly in JavaScript.
@@ -50,7 +52,9 @@ function buildClasses(raw) {
     const code = raw.httpc_error_at(i);
     const tableName = raw.httpc_error_name(code);
     const name = RENAMED[tableName] || tableName;
-    const parentCode = raw.httpc_error_parent(code, 0);
+    let parentCode = raw.httpc_error_parent(code, 0);
+    const second = raw.httpc_error_parent(code, 1);
+    if (second !== 0 && raw.httpc_error_is(second, parentCode) === 1) parentCode = second;
     const Parent = byCode.get(parentCode) || ROOT_BASE[name] || Error;
     const cls = {
       [name]: class extends Parent {
@@ -93,9 +97,13 @@ function makeFactory(raw, byCode) {
       err.code = TLS_VERIFY_CODES[tlsError] || "UNABLE_TO_VERIFY_LEAF_SIGNATURE";
     }
     if (tlsError) err.tlsError = tlsError;
-    if (code === raw.HTTPC_E_INCOMPLETE_READ) {
+    // The IncompleteRead family (InvalidChunk too, as the C table says): the
+    // body read so far, and the bytes still expected when the record knows
+    // them (a subclass such as InvalidChunk breaks a chunked body, whose
+    // length is unknown).
+    if (raw.httpc_error_is(code, raw.HTTPC_E_INCOMPLETE_READ) === 1) {
       err.partial = partial || Buffer.alloc(0);
-      err.expected = expected < 0 ? null : expected;
+      err.expected = code === raw.HTTPC_E_INCOMPLETE_READ && expected >= 0 ? expected : null;
     }
     if (raw.httpc_error_is(code, raw.HTTPC_E_BAD_STATUS_LINE) && code !== raw.HTTPC_E_REMOTE_DISCONNECTED) {
       err.line = line;

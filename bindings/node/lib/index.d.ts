@@ -304,7 +304,8 @@ export class RemoteDisconnected extends BadStatusLine {}
 export class LineTooLong extends HTTPException {}
 export class TooManyHeaders extends HTTPException {}
 export class InvalidContentLength extends HTTPException {}
-export class InvalidChunk extends HTTPException {}
+/** A malformed chunked body; an IncompleteRead, as http.client raises one there. */
+export class InvalidChunk extends IncompleteRead {}
 export class TooManyInterimResponses extends HTTPException {}
 /** A body beyond the connection's maxResponseSize (the connection is closed). */
 export class ResponseTooLarge extends HTTPException {}

@@ -10,6 +10,7 @@ name/parent), so a code added in C gets a class here without edits.
 
 import builtins
 import http.client as _hc
+import re
 import socket
 import ssl
 
@@ -88,9 +89,13 @@ def _build_table():
         name = _raw.httpc_error_name(code)
         cls = _class_for_name(name)
         if cls is None:
-            # A code newer than this file: derive a class from its first parent.
-            parent = table.get(_raw.httpc_error_parent(code, 0), HTTPException)
-            cls = type(name, (parent,), {"__module__": __name__})
+            # A code newer than this file: a class derived from its parents
+            # (a parent that is already the other's ancestor is left out).
+            parents = [table[p] for p in (_raw.httpc_error_parent(code, 0),
+                                          _raw.httpc_error_parent(code, 1)) if p in table]
+            bases = tuple(b for b in parents
+                          if not any(o is not b and issubclass(o, b) for o in parents))
+            cls = type(name, bases or (HTTPException,), {"__module__": __name__})
             globals()[name] = cls
         table[code] = cls
     return table
@@ -99,6 +104,19 @@ def _build_table():
 CODE_TO_CLASS = _build_table()
 
 _ARG_CLASSES = (ImproperConnectionState, UnknownProtocol)
+
+# The C library writes OS errors as "[Errno N] text"; OSError(N, text) adds
+# the prefix itself, so it is taken off (else "[Errno 32] [Errno 32] ...").
+_ERRNO_PREFIX = re.compile(r"\[Errno (-?\d+)\] ")
+
+
+def _split_errno(message, number):
+    """(number, text) of an "[Errno N] text" message; N wins over `number`
+    (for gaierror it is the EAI code, not errno)."""
+    m = _ERRNO_PREFIX.match(message)
+    if m is None:
+        return number, message
+    return int(m.group(1)), message[m.end():]
 
 
 def make_exception(code, message, os_errno, expected, line, partial):
@@ -130,7 +148,7 @@ def make_exception(code, message, os_errno, expected, line, partial):
         HTTPException.__init__(exc, message)
         return exc
     if cls is socket.gaierror:
-        return socket.gaierror(os_errno or socket.EAI_NONAME, message)
+        return socket.gaierror(*_split_errno(message, os_errno or socket.EAI_NONAME))
     if cls is TimeoutError:
         return TimeoutError(message or "timed out")
     if issubclass(cls, ssl.SSLError):
@@ -140,6 +158,7 @@ def make_exception(code, message, os_errno, expected, line, partial):
             exc.verify_code = 0
         return exc
     if issubclass(cls, OSError) and os_errno:
+        os_errno, message = _split_errno(message, os_errno)
         exc = OSError.__new__(cls, os_errno, message)
         OSError.__init__(exc, os_errno, message)
         return exc

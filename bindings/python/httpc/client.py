@@ -325,7 +325,10 @@ class _ConnectionSocket:
 
     def gettimeout(self):
         timeout = self._conn.timeout
-        return socket.getdefaulttimeout() if timeout is _GLOBAL_DEFAULT_TIMEOUT else timeout
+        if timeout is _GLOBAL_DEFAULT_TIMEOUT:
+            timeout = socket.getdefaulttimeout()
+        # A socket answers in seconds as a float (7.0 for a timeout of 7).
+        return None if timeout is None else float(timeout)
 
     def _call(self, name, *args):
         if not self._current():
