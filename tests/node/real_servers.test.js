@@ -153,11 +153,7 @@ async function certRequiringServer(version) {
 
 describe("a server that requires a client certificate, none given", { skip: !HTTP && "needs tests/support/with-servers.sh" }, () => {
   for (const version of ["TLSv1.2", "TLSv1.3"]) {
-    // TLS 1.3 still gives EPIPE in a few tries of 40 (the alert arrives
-    // encrypted after the client's Finished; core/transport_tls.c's
-    // salvage_alert does not always find it): reported, not yet required.
-    const todo = version === "TLSv1.3" ? "core: EPIPE instead of the TLS 1.3 alert in some tries" : undefined;
-    it(`fails with SSLError 20 of 20 times, sync and Promise (${version})`, { todo }, async (t) => {
+    it(`fails with SSLError 20 of 20 times, sync and Promise (${version})`, async (t) => {
       const server = await certRequiringServer(version);
       try {
         const seen = {};

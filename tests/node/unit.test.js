@@ -80,9 +80,9 @@ describe("errors from the network", () => {
       assert.equal(err.message, `connect ECONNREFUSED 127.0.0.1:${port}`);
       assert.match(err.stack, /unit\.test\.js/, "the stack has the caller's frames");
       assert.equal(err.httpcCode, raw.HTTPC_E_CONNECTION_REFUSED);
-      // "[Errno 111] Connection refused": the number once, in message and String(err).
-      assert.equal(err.message.split("[Errno").length - 1, 1, err.message);
-      assert.equal(String(err).split("[Errno").length - 1, 1, String(err));
+      // Never "[Errno 111]" twice (the message is Node's words now: none).
+      assert.ok(err.message.split("[Errno").length - 1 <= 1, err.message);
+      assert.ok(String(err).split("[Errno").length - 1 <= 1, String(err));
       assert.equal(String(err), `ConnectionRefusedError: ${err.message}`);
       return true;
     });
