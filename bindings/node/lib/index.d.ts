@@ -151,7 +151,11 @@ export class HTTPResponse implements AsyncIterable<Buffer> {
   readInto(buffer: Uint8Array, options?: SignalOptions): Promise<number>;
   readIntoSync(buffer: Uint8Array): number;
   readlineSync(limit?: number): Buffer;
+  /** Each step: everything received and decoded so far (up to 64 KiB);
+   * leaving early (break) closes the response (and the connection if the
+   * body was not read to its end). */
   [Symbol.asyncIterator](): AsyncIterator<Buffer>;
+  /** The same as a stream.Readable; destroy() closes the response. */
   stream(): Readable;
 }
 

@@ -649,7 +649,8 @@ class HTTPResponse {
     if (this.#done) return Promise.resolve(Buffer.alloc(0));
     return onLane(this.#lane, async () => this.#after(await raw.read(this.#handle, CHUNK_SIZE, READ_ANY, true), CHUNK_SIZE), signal);
   }
-  /** The body as Buffers, each what one receive gave (up to 64 KiB). */
+  /** The body as Buffers, each everything received and decoded so far (up
+   * to 64 KiB); leaving early (break) closes the response. */
   async *[Symbol.asyncIterator]() {
     try {
       while (!this.#done) {
