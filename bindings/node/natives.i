@@ -96,7 +96,7 @@ static void nh_on_poll(uv_poll_t *poll, int status, int events)
     if (c->pending)
         nh_step(c->pending, true);
     else
-        uv_poll_stop(poll);
+        uv_poll_stop(poll); /* idle, and the peer sent something or closed */
 }
 
 static void nh_on_timer(uv_timer_t *timer)
@@ -126,12 +126,22 @@ static int nh_arm(nh_job *job)
             poll->data = c;
             c->poll = poll;
             c->poll_fd = w.fd;
+            c->poll_events = 0;
         }
         int events = ((w.events & HTTPC_WAIT_READ) ? UV_READABLE : 0) |
                      ((w.events & HTTPC_WAIT_WRITE) ? UV_WRITABLE : 0);
-        int rc = uv_poll_start(c->poll, events ? events : UV_READABLE, nh_on_poll);
-        if (rc < 0)
-            return rc;
+        if (!events)
+            events = UV_READABLE;
+        /* Still watching these events from the last operation: nothing to
+         * tell epoll (uv_poll_start would take the descriptor out and put
+         * it back in, two system calls per request). */
+        if (!uv_is_active((uv_handle_t *)c->poll) || c->poll_events != events) {
+            int rc = uv_poll_start(c->poll, events, nh_on_poll);
+            if (rc < 0)
+                return rc;
+            c->poll_events = events;
+        }
+        uv_ref((uv_handle_t *)c->poll);
     } else if (c->poll) {
         uv_poll_stop(c->poll);
     }
@@ -152,11 +162,13 @@ static int nh_arm(nh_job *job)
     return 0;
 }
 
-/* The connection is idle: nothing of it keeps the loop alive. */
+/* The connection is idle: nothing of it keeps the loop alive. The poll
+ * stays in epoll, unreferenced, for the next operation (it is stopped if it
+ * fires meanwhile, and closed before its descriptor is). */
 static void nh_disarm(nh_handle *c)
 {
     if (c->poll)
-        uv_poll_stop(c->poll);
+        uv_unref((uv_handle_t *)c->poll);
     if (c->timer)
         uv_timer_stop(c->timer);
 }

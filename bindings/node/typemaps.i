@@ -64,6 +64,7 @@ struct nh_handle {
     nh_env *env;
     uv_poll_t *poll;
     int poll_fd;
+    int poll_events; /* UV_READABLE/UV_WRITABLE it was last started with */
     uv_timer_t *timer;
     nh_job *pending;
 };
@@ -269,6 +270,7 @@ static v8::Local<v8::Value> nh_wrap(v8::Isolate *isolate, void *ptr, int kind, n
     h->env = env;
     h->poll = nullptr;
     h->poll_fd = -1;
+    h->poll_events = 0;
     h->timer = nullptr;
     h->pending = nullptr;
     if (owner)
