@@ -103,35 +103,18 @@ static int total_deadline_check(const httpc_response *r)
     return HTTPC_OK;
 }
 
-/* Receives into buf, waiting (blocking mode) as needed: > 0, 0 at end of
- * stream, WOULD_BLOCK, or a code. */
-static int64_t receive_direct(httpc_response *r, hc_io_wait *w, char *buf, size_t cap)
+/* Receives into buf, or into the stream's own buffer (growing it up to
+ * `limit` bytes unconsumed) when buf is NULL, waiting (blocking mode) as
+ * needed: > 0, 0 at end of stream, WOULD_BLOCK, or a code. */
+static int64_t receive(httpc_response *r, hc_io_wait *w, char *buf, size_t cap_or_limit)
 {
     hc_transport *t = r->stream->transport;
     for (;;) {
         int rc = total_deadline_check(r);
         if (rc)
             return rc;
-        int64_t n = t->ops->read(t, buf, cap);
-        if (n != HTTPC_E_WOULD_BLOCK) {
-            if (n >= 0)
-                hc_io_progress(w);
-            return n;
-        }
-        rc = hc_stream_block(w, r->stream, r->timeout, r->total_deadline, r->nonblocking);
-        if (rc)
-            return rc;
-    }
-}
-
-/* The same into the stream's buffer. */
-static int64_t receive_fill(httpc_response *r, hc_io_wait *w, size_t limit)
-{
-    for (;;) {
-        int rc = total_deadline_check(r);
-        if (rc)
-            return rc;
-        int64_t n = hc_stream_fill(r->stream, limit);
+        int64_t n =
+            buf ? t->ops->read(t, buf, cap_or_limit) : hc_stream_fill(r->stream, cap_or_limit);
         if (n != HTTPC_E_WOULD_BLOCK) {
             if (n >= 0)
                 hc_io_progress(w);
@@ -157,7 +140,7 @@ static int read_head(httpc_response *r, hc_io_wait *w)
         s->start += consumed;
         if (rc != HC_NEED_MORE)
             break;
-        int64_t n = receive_fill(r, w, r->limits.max_line + 1);
+        int64_t n = receive(r, w, NULL, r->limits.max_line + 1);
         if (n < 0)
             return (int)n;
         if (n == 0) {
@@ -328,7 +311,7 @@ static int64_t read_some(httpc_response *r, char *buf, size_t cap)
             s->start += (size_t)n;
         } else {
             /* Nothing buffered: receive straight into the caller's memory. */
-            n = receive_direct(r, &r->wait, buf, want);
+            n = receive(r, &r->wait, buf, want);
             if (n < 0)
                 return fail_and_close(r, (int)n);
             if (n == 0) {
@@ -366,7 +349,7 @@ static int64_t read_some(httpc_response *r, char *buf, size_t cap)
                 return deliver(r, n);
             }
             if (want >= DIRECT_READ_MIN) {
-                n = receive_direct(r, &r->wait, buf, want);
+                n = receive(r, &r->wait, buf, want);
                 if (n < 0)
                     return fail_and_close(r, (int)n);
                 if (n == 0)
@@ -375,7 +358,7 @@ static int64_t read_some(httpc_response *r, char *buf, size_t cap)
                 return deliver(r, n);
             }
         }
-        int64_t got = receive_fill(r, &r->wait, r->limits.max_line + 2);
+        int64_t got = receive(r, &r->wait, NULL, r->limits.max_line + 2);
         if (got < 0)
             return fail_and_close(r, (int)got);
         if (got == 0) {
@@ -561,7 +544,7 @@ int hc_response_peek(httpc_response *r, const void **out_data, size_t *out_n)
                 return HTTPC_OK;
             }
         }
-        int64_t n = receive_fill(r, &r->wait, r->limits.max_line + 2);
+        int64_t n = receive(r, &r->wait, NULL, r->limits.max_line + 2);
         if (n < 0)
             return fail_and_close(r, (int)n);
         if (n == 0) {
