@@ -67,6 +67,10 @@ CLIENTS=(
   "httpc-lua-multi|2|lua5.4 $root/bench/lua_multi.lua httpc $build/lua"
   "httpc-luajit-multi|2|luajit $root/bench/lua_multi.lua httpc $build/luajit"
   "lua-http-multi|4|luajit $root/bench/lua_multi.lua lua-http $build/luajit"
+  # Node under the concurrent scenario (event-loop clients are named *-multi).
+  "httpc-node-multi|4|node $root/bench/node_httpc.js client"
+  "httpc-node-conn-multi|4|node $root/bench/node_httpc.js promise"
+  "undici-multi|4|node $root/bench/node_undici.js"
 )
 # Ratios reported: SUBJECT/PEER.
 RATIOS="httpc/raw httpc/wrk httpc/libcurl httpc/http.client httpc/node httpc-py/http.client"
@@ -74,6 +78,7 @@ RATIOS+=" httpc-lua/luasocket httpc-luajit/lua-http httpc-lua/httpc"
 RATIOS+=" httpc-multi/libcurl-multi httpc-luajit-multi/lua-http-multi"
 RATIOS+=" httpc-py-read/http.client-read" # read(256 KiB): a new bytes object per call
 RATIOS+=" httpc-node-sync/node httpc-node-sync/undici httpc-node/undici httpc-node-conn/undici httpc-node/httpc httpc-node-sync/httpc"
+RATIOS+=" httpc-node-multi/undici-multi httpc-node-conn-multi/undici-multi"
 
 # ------------------------------------------------------------ scenarios
 # NAME|PATH|N|TLS|MODE|UNIT (req/s or MB/s)|WARMUP (untimed requests, the

@@ -12,11 +12,12 @@
  *    per-thread handles instead.
  *  - Errors. A function returning a status code throws the error the package
  *    builds from the code and the last-error record (set_error_factory).
- *  - Natives for the hot path and for what blocks: request, getresponse,
- *    read, read_all, ... Each runs either at once (the sync API) or on
- *    libuv's thread pool, settling a Promise on the loop thread. The
- *    last-error record is per thread, so it is copied on the pool thread
- *    right after the call.
+ *  - Natives for the hot path and for what waits: request, getresponse,
+ *    read, read_all, ... Connections run in httpc's non-blocking mode. The
+ *    Promise API drives each operation from the event loop itself (a
+ *    uv_poll_t on the descriptor the operation waits for, a uv_timer_t for
+ *    its deadline; no thread pool); the sync API waits in poll(2) on the
+ *    calling thread, in slices, so that a Worker's termination stops it.
  */
 
 %{
@@ -28,6 +29,7 @@
 #include <string.h>
 
 #include <string>
+#include <memory>
 #include <vector>
 
 /* Only the first isolate sets SWIG's process-wide class template: a second
@@ -39,6 +41,9 @@
         class_templ.Reset(v8::Isolate::GetCurrent(), class);
 
 enum nh_kind { NH_CONN = 1, NH_RESPONSE = 2, NH_TLS = 3 };
+
+struct nh_job;
+struct nh_env;
 
 /* A handle: one C object owned by one JS object. `refs` counts the JS
  * object and the responses of a connection (which look at its busy count
@@ -52,13 +57,29 @@ struct nh_handle {
     std::vector<void *> deferred;  /* responses collected while busy */
     v8::Global<v8::Object> self;
     nh_handle *prev, *next;        /* the thread's live handles */
+    /* Connections: the loop's watch on the descriptor and the deadline of
+     * the operation in flight (made on first use, closed with the handle).
+     * The socket callback's userdata is this handle, which outlives the
+     * connection's responses (they hold a ref on it). */
+    nh_env *env;
+    uv_poll_t *poll;
+    int poll_fd;
+    int poll_events; /* UV_READABLE/UV_WRITABLE it was last started with */
+    uv_timer_t *timer;
+    nh_job *pending;
 };
 
 /* What one thread (the main thread or a Worker's) keeps. */
 struct nh_env {
     v8::Isolate *isolate;
+    uv_loop_t *loop;
     v8::Global<v8::FunctionTemplate> handle_class;
     v8::Global<v8::Function> error_factory;
+    v8::Global<v8::Function> probe; /* an empty JS function: see nh_terminating */
+    node::AsyncCleanupHookHandle cleanup_hook;
+    int closing;                    /* uv handles whose close has not completed */
+    void (*cleanup_done)(void *);   /* set once the environment is torn down */
+    void *cleanup_done_arg;
     nh_handle live; /* list head */
 };
 
@@ -74,10 +95,14 @@ static void nh_free_object(int kind, void *ptr)
         httpc_tls_context_free((httpc_tls_context *)ptr);
 }
 
+static void nh_close_watch(nh_handle *c);
+
 static void nh_unref(nh_handle *h)
 {
     if (--h->refs > 0)
         return;
+    if (h->kind == NH_CONN)
+        nh_close_watch(h);
     h->prev->next = h->next;
     h->next->prev = h->prev;
     delete h;
@@ -99,7 +124,7 @@ static void nh_collected(const v8::WeakCallbackInfo<nh_handle> &info)
     void *ptr = h->ptr;
     h->ptr = nullptr;
     if (h->kind == NH_RESPONSE && h->owner && h->owner->busy > 0)
-        h->owner->deferred.push_back(ptr); /* a pool thread uses the connection */
+        h->owner->deferred.push_back(ptr); /* an operation of the connection is in flight */
     else
         nh_free_object(h->kind, ptr);
     if (h->owner)
@@ -107,16 +132,78 @@ static void nh_collected(const v8::WeakCallbackInfo<nh_handle> &info)
     nh_unref(h);
 }
 
-/* A Worker ends: free what its handles still own (none is in flight then,
- * except an operation the Worker did not wait for: that one is left). */
-static void nh_env_cleanup(void *arg)
+static void nh_drop_jobs(nh_env *env);
+
+static void nh_env_free_if_done(nh_env *env)
+{
+    if (!env->cleanup_done || env->closing > 0)
+        return;
+    void (*done)(void *) = env->cleanup_done;
+    void *done_arg = env->cleanup_done_arg;
+    env->cleanup_hook.release(); /* Node frees it once the hook has run */
+    if (nh_current_env == env)
+        nh_current_env = nullptr;
+    delete env;
+    done(done_arg);
+}
+
+static void nh_uv_closed(uv_handle_t *handle)
+{
+    nh_env *env = (nh_env *)handle->data;
+    if (handle->type == UV_POLL)
+        delete (uv_poll_t *)handle;
+    else
+        delete (uv_timer_t *)handle;
+    env->closing--;
+    nh_env_free_if_done(env);
+}
+
+/* Stops watching the connection's descriptor (before it is closed, or to
+ * watch another): uv_poll_stop takes it out of epoll at once. */
+static void nh_close_poll(nh_handle *c)
+{
+    if (!c->poll)
+        return;
+    uv_poll_stop(c->poll);
+    c->poll->data = c->env;
+    c->env->closing++;
+    uv_close((uv_handle_t *)c->poll, nh_uv_closed);
+    c->poll = nullptr;
+    c->poll_fd = -1;
+}
+
+static void nh_close_watch(nh_handle *c)
+{
+    nh_close_poll(c);
+    if (c->timer) {
+        uv_timer_stop(c->timer);
+        c->timer->data = c->env;
+        c->env->closing++;
+        uv_close((uv_handle_t *)c->timer, nh_uv_closed);
+        c->timer = nullptr;
+    }
+}
+
+/* Told by the C library of each descriptor it opens or is about to close. */
+static void nh_on_socket(void *userdata, int fd, int event)
+{
+    nh_handle *c = (nh_handle *)userdata;
+    if (event == HTTPC_SOCKET_CLOSING && c->poll && c->poll_fd == fd)
+        nh_close_poll(c);
+}
+
+/* The environment ends (a Worker terminated, the process exits, the main
+ * thread's loop is done): operations in flight are dropped, every
+ * connection and response freed, every loop handle closed; Node is told
+ * once the last close has completed, so the loop closes with no handle
+ * open and Worker.terminate() returns at once. */
+static void nh_env_cleanup(void *arg, void (*done)(void *), void *done_arg)
 {
     nh_env *env = (nh_env *)arg;
+    nh_drop_jobs(env);
     for (int pass = 0; pass < 2; pass++) { /* responses before connections */
         for (nh_handle *h = env->live.next; h != &env->live; h = h->next) {
             if (!h->ptr || (pass == 0) != (h->kind == NH_RESPONSE))
-                continue;
-            if (h->kind == NH_CONN && h->busy > 0)
                 continue;
             nh_free_object(h->kind, h->ptr);
             h->ptr = nullptr;
@@ -126,27 +213,22 @@ static void nh_env_cleanup(void *arg)
     std::vector<nh_handle *> all;
     for (nh_handle *h = env->live.next; h != &env->live; h = h->next)
         all.push_back(h);
-    std::vector<bool> in_use(all.size());
-    for (size_t i = 0; i < all.size(); i++) {
-        nh_handle *conn = all[i]->kind == NH_CONN ? all[i] : all[i]->owner;
-        in_use[i] = conn && conn->busy > 0;
+    for (nh_handle *h : all) {
+        if (h->kind == NH_CONN)
+            nh_close_watch(h);
+        for (void *resp : h->deferred)
+            httpc_response_free((httpc_response *)resp);
+        h->deferred.clear();
+        h->self.Reset();
+        delete h;
     }
-    for (size_t i = 0; i < all.size(); i++) {
-        nh_handle *h = all[i];
-        if (in_use[i]) {
-            /* An operation still holds it: leave it (a leak, not a crash). */
-            h->self.Reset();
-            h->prev = h->next = h;
-            h->refs++;
-        } else {
-            delete h;
-        }
-    }
+    env->live.next = env->live.prev = &env->live;
     env->handle_class.Reset();
     env->error_factory.Reset();
-    if (nh_current_env == env)
-        nh_current_env = nullptr;
-    delete env;
+    env->probe.Reset();
+    env->cleanup_done = done;
+    env->cleanup_done_arg = done_arg;
+    nh_env_free_if_done(env);
 }
 
 static nh_env *nh_env_get(v8::Isolate *isolate)
@@ -155,12 +237,16 @@ static nh_env *nh_env_get(v8::Isolate *isolate)
         return nh_current_env;
     nh_env *env = new nh_env();
     env->isolate = isolate;
+    env->loop = node::GetCurrentEventLoop(isolate);
+    env->closing = 0;
+    env->cleanup_done = nullptr;
+    env->cleanup_done_arg = nullptr;
     env->live.next = env->live.prev = &env->live;
     v8::Local<v8::FunctionTemplate> cls = v8::FunctionTemplate::New(isolate);
     cls->SetClassName(v8::String::NewFromUtf8Literal(isolate, "HttpcHandle"));
     cls->InstanceTemplate()->SetInternalFieldCount(1);
     env->handle_class.Reset(isolate, cls);
-    node::AddEnvironmentCleanupHook(isolate, nh_env_cleanup, env);
+    env->cleanup_hook = node::AddEnvironmentCleanupHook(isolate, nh_env_cleanup, env);
     nh_current_env = env;
     return env;
 }
@@ -181,6 +267,12 @@ static v8::Local<v8::Value> nh_wrap(v8::Isolate *isolate, void *ptr, int kind, n
     h->ptr = ptr;
     h->refs = 1;
     h->owner = owner;
+    h->env = env;
+    h->poll = nullptr;
+    h->poll_fd = -1;
+    h->poll_events = 0;
+    h->timer = nullptr;
+    h->pending = nullptr;
     if (owner)
         owner->refs++;
     h->next = env->live.next;
@@ -372,6 +464,15 @@ NH_CHECKED(httpc_tls_context_set_min_version)
 %ignore httpc_conn_request;
 %ignore httpc_conn_endheaders;
 %ignore httpc_conn_send;
+%ignore httpc_conn_body_write;
+%ignore httpc_conn_body_end;
+%ignore httpc_conn_set_socket_callback;
+%ignore httpc_socket_fn;
+%ignore httpc_wait;
+%ignore httpc_conn_wait;
+%ignore httpc_response_wait;
+%ignore httpc_conn_set_nonblocking;
+%ignore httpc_conn_set_max_response_size;
 %ignore httpc_conn_set_tunnel;
 %ignore httpc_conn_putheader;
 %ignore httpc_conn_putheader_values;

@@ -64,7 +64,8 @@ async function promiseSessions() {
 
   // The one-shot call.
   const one = await httpc.request(`http://${HOST}:${PORT}/index.html`);
-  step("httpc.request (one-shot)", `${one.status} ${one.body.length} bytes`, () => assert.deepEqual(one.body, data1));
+  const oneBody = Buffer.from(await one.body.arrayBuffer());
+  step("httpc.request (one-shot)", `${one.statusCode} ${oneBody.length} bytes`, () => assert.deepEqual(oneBody, data1));
 }
 
 function syncSessions() {

@@ -1,6 +1,6 @@
 "use strict";
 // The Promise API leaves the event loop free: timers tick while a request
-// waits, connections run in parallel on the thread pool, and Workers use the
+// waits, connections run in parallel (on the loop itself), and Workers use the
 // addon at the same time as the main thread.
 const assert = require("node:assert/strict");
 const path = require("node:path");

@@ -26,7 +26,15 @@ describe("the npm package", () => {
     assert.equal(pkg.main, "index.js");
     assert.equal(pkg.types, "index.d.ts");
     assert.ok(pkg.engines.node);
-    for (const file of [pkg.main, pkg.types, "httpc_raw.node"]) assert.ok(fs.existsSync(path.join(PACKAGE, file)), file);
+    for (const file of [pkg.main, pkg.types, "httpc_raw.node", "index.mjs", "index.d.mts"]) assert.ok(fs.existsSync(path.join(PACKAGE, file)), file);
+    for (const file of pkg.files) assert.ok(fs.existsSync(path.join(PACKAGE, file)), `${file} of "files"`);
+    assert.equal(pkg.exports["."].import.default, "./index.mjs");
+    // The addon links wolfSSL in: both licences are named and shipped.
+    assert.equal(pkg.license, "(MIT AND GPL-2.0-or-later)");
+    assert.match(fs.readFileSync(path.join(PACKAGE, "LICENSE"), "utf8"), /MIT License/);
+    assert.match(fs.readFileSync(path.join(PACKAGE, "LICENSE.wolfSSL"), "utf8"), /wolfSSL[\s\S]*GNU GENERAL PUBLIC LICENSE/);
+    assert.deepEqual(pkg.os, ["linux"]);
+    assert.deepEqual(pkg.cpu, [process.arch]);
   });
 
   it("installs from the folder and from the packed tarball into a new project", () => {
@@ -45,6 +53,50 @@ describe("the npm package", () => {
       });
       assert.match(out, /^\d+\.\d+\.\d+ function OK\n$/, how);
     }
+  });
+
+  it("imports every name index.d.ts declares, and every export of require, from an ES module", () => {
+    const project = path.join(dir, "esm");
+    fs.mkdirSync(path.join(project, "node_modules"), { recursive: true });
+    fs.symlinkSync(PACKAGE, path.join(project, "node_modules", "httpc"));
+    const declarations = fs.readFileSync(path.join(PACKAGE, "index.d.ts"), "utf8");
+    const declared = [...declarations.matchAll(/^export (?:declare )?(?:class|function|const) ([A-Za-z_$][\w$]*)/gm)].map((m) => m[1]);
+    const required = Object.keys(require(PACKAGE));
+    assert.ok(declared.includes("TimeoutError") && declared.includes("request"), "the declarations were read");
+    assert.deepEqual(required.filter((name) => !declared.includes(name)), [], "every export is declared in index.d.ts");
+    const names = [...new Set([...declared, ...required])];
+    const program = `import { ${names.join(", ")} } from "httpc";
+      import httpc from "httpc";
+      const values = { ${names.join(", ")} };
+      const missing = Object.keys(values).filter((k) => values[k] === undefined || values[k] !== httpc[k]);
+      if (missing.length) throw new Error("not importable: " + missing.join(", "));
+      const dynamic = await import("httpc");
+      if (!(new dynamic.TimeoutError() instanceof OSError)) throw new Error("TimeoutError is not an OSError");
+      console.log(Object.keys(values).length);`;
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", program], { cwd: project, encoding: "utf8" });
+    assert.equal(Number(out.trim()), names.length);
+  });
+
+  it("type-checks named ES module imports with tsc --module nodenext", () => {
+    const tsc = path.join(DEV, "typescript", "bin", "tsc");
+    const project = path.join(dir, "ts-esm");
+    fs.mkdirSync(path.join(project, "node_modules", "@types"), { recursive: true });
+    fs.symlinkSync(PACKAGE, path.join(project, "node_modules", "httpc"));
+    fs.symlinkSync(path.join(DEV, "@types", "node"), path.join(project, "node_modules", "@types", "node"));
+    fs.symlinkSync(path.join(DEV, "undici-types"), path.join(project, "node_modules", "undici-types"));
+    fs.writeFileSync(path.join(project, "main.mts"), `import httpc, { TimeoutError, HTTPConnection, request, type OneShotResponse } from "httpc";
+      const conn: HTTPConnection = new HTTPConnection("127.0.0.1", 8080, { timeout: 100 });
+      const isTimeout: boolean = new TimeoutError() instanceof httpc.OSError;
+      export async function get(): Promise<number> {
+        const res: OneShotResponse = await request("http://127.0.0.1/");
+        return res.statusCode + (await res.body.text()).length + (isTimeout ? 1 : 0) + conn.fileno();
+      }
+`);
+    execFileSync(process.execPath, [tsc, "--noEmit", "--strict", "--module", "nodenext", "--moduleResolution", "nodenext", "--target", "es2022", "--types", "node", "main.mts"], {
+      cwd: project, encoding: "utf8",
+    });
+    fs.writeFileSync(path.join(project, "misuse.mts"), 'import { NoSuchExport } from "httpc";\nexport { NoSuchExport };\n');
+    assert.throws(() => execFileSync(process.execPath, [tsc, "--noEmit", "--strict", "--module", "nodenext", "--types", "node", "misuse.mts"], { cwd: project, stdio: "pipe" }));
   });
 
   it("type-checks a program using the whole API with tsc --strict", () => {

@@ -6,6 +6,7 @@ const assert = require("node:assert/strict");
 const crypto = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
+const { spawn } = require("node:child_process");
 const { Readable } = require("node:stream");
 const { describe, it } = require("node:test");
 const { httpc } = require("./support/helpers");
@@ -49,7 +50,7 @@ describe("real nginx", { skip: !HTTP && "needs tests/support/with-servers.sh" },
     await put.readAll();
     conn.close();
     const back = await httpc.request(`http://127.0.0.1:${HTTP}/upload/node-8m`);
-    assert.equal(sha256(back.body), sha256(upload));
+    assert.equal(sha256(Buffer.from(await back.body.arrayBuffer())), sha256(upload));
 
     const pieces = [];
     for (let i = 0; i < upload.length; i += 1 << 20) pieces.push(upload.subarray(i, i + (1 << 20)));
@@ -63,6 +64,18 @@ describe("real nginx", { skip: !HTTP && "needs tests/support/with-servers.sh" },
     streamed.close();
   });
 
+  it("shares one TLS connection across one-shot calls with equal ca options", async () => {
+    const ca = fs.readFileSync(CA);
+    const serials = new Set(); // nginx numbers its connections (X-Connection)
+    for (let i = 0; i < 20; i++) {
+      const res = await httpc.request(`https://localhost:${HTTPS}/counted/empty`, { ca: Buffer.from(ca), timeout: 10000 });
+      assert.equal(res.statusCode, 200);
+      serials.add(res.headers["x-connection"]);
+      await res.body.dump();
+    }
+    assert.equal(serials.size, 1, `connections: ${[...serials].join(", ")}`);
+  });
+
   it("verifies HTTPS against the test CA, and fails on a wrong CA or name", async () => {
     const ok = new httpc.HTTPSConnection("localhost", HTTPS, { cafile: CA });
     await ok.request("GET", "/small");
@@ -70,7 +83,8 @@ describe("real nginx", { skip: !HTTP && "needs tests/support/with-servers.sh" },
     assert.equal(res.status, 200);
     assert.equal((await res.readAll()).length, 100);
     const viaPem = await httpc.request(`https://localhost:${HTTPS}/small`, { ca: fs.readFileSync(CA) });
-    assert.equal(viaPem.status, 200);
+    assert.equal(viaPem.statusCode, 200);
+    assert.equal((await viaPem.body.bytes()).length, 100);
 
     const untrusted = new httpc.HTTPSConnection("localhost", HTTPS, { cafile: env.HTTPC_TEST_UNTRUSTED_CA });
     await assert.rejects(untrusted.request("GET", "/"), (err) =>
@@ -107,4 +121,71 @@ describe("real nginx", { skip: !HTTP && "needs tests/support/with-servers.sh" },
     assert.equal(allowed.getresponseSync().status, 200);
     allowed.close();
   });
+});
+
+// A TLS server (Node's, OpenSSL) in a child process that requires a client
+// certificate and refuses the handshake without one: TLS 1.3 sends alert
+// 116 (certificate_required) after the client's Finished, TLS 1.2 a
+// handshake_failure. Issue 23: every try must give SSLError, never EPIPE,
+// ECONNRESET or RemoteDisconnected.
+async function certRequiringServer(version) {
+  const pki = path.join(env.HTTPC_TEST_DIR, "pki");
+  const script = `
+    const tls = require("tls"); const fs = require("fs");
+    const server = tls.createServer({
+      key: fs.readFileSync(${JSON.stringify(path.join(pki, "server.key"))}),
+      cert: fs.readFileSync(${JSON.stringify(path.join(pki, "server.pem"))}),
+      ca: fs.readFileSync(${JSON.stringify(path.join(pki, "clientca.pem"))}),
+      requestCert: true, rejectUnauthorized: true,
+      minVersion: ${JSON.stringify(version)}, maxVersion: ${JSON.stringify(version)},
+    }, (s) => { s.on("error", () => {}); s.end("HTTP/1.1 200 OK\\r\\nContent-Length: 0\\r\\n\\r\\n"); });
+    server.on("tlsClientError", () => {});
+    server.listen(0, "127.0.0.1", () => console.log(server.address().port));
+    setTimeout(() => process.exit(0), 120000).unref();
+    process.stdin.on("end", () => process.exit(0)); process.stdin.resume();`;
+  const child = spawn(process.execPath, ["-e", script], { stdio: ["pipe", "pipe", "inherit"] });
+  const port = await new Promise((resolve, reject) => {
+    child.stdout.once("data", (d) => resolve(Number(String(d).trim())));
+    child.once("exit", () => reject(new Error("TLS server exited")));
+  });
+  return { port, close: () => new Promise((resolve) => { child.once("exit", resolve); child.stdin.end(); }) };
+}
+
+describe("a server that requires a client certificate, none given", { skip: !HTTP && "needs tests/support/with-servers.sh" }, () => {
+  for (const version of ["TLSv1.2", "TLSv1.3"]) {
+    it(`fails with SSLError 20 of 20 times, sync and Promise (${version})`, async (t) => {
+      const server = await certRequiringServer(version);
+      try {
+        const seen = {};
+        const note = (err, api) => {
+          const key = `${err.name} ${err.code} (${api})`;
+          seen[key] = (seen[key] || 0) + 1;
+        };
+        for (let i = 0; i < 20; i++) {
+          const conn = new httpc.HTTPSConnection("localhost", server.port, { cafile: CA });
+          try {
+            conn.requestSync("GET", "/small");
+            conn.getresponseSync();
+            note({ name: "no error", code: "" }, "sync");
+          } catch (err) {
+            note(err, "sync");
+          }
+          conn.close();
+          const promised = new httpc.HTTPSConnection("localhost", server.port, { cafile: CA });
+          try {
+            await promised.request("GET", "/small");
+            await promised.getresponse();
+            note({ name: "no error", code: "" }, "Promise");
+          } catch (err) {
+            note(err, "Promise");
+          }
+          promised.close();
+        }
+        t.diagnostic(`${version}: ${JSON.stringify(seen)}`);
+        assert.deepEqual(Object.keys(seen).filter((k) => !k.startsWith("SSLError ")), [], JSON.stringify(seen));
+      } finally {
+        await server.close();
+      }
+    });
+  }
 });

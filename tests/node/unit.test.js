@@ -73,11 +73,16 @@ describe("errors from the network", () => {
       assert.equal(err.code, "ECONNREFUSED");
       assert.equal(err.code, syncError.code);
       assert.equal(err.message, syncError.message);
-      assert.equal(err.errno, 111);
+      assert.equal(err.errno, -111);
+      assert.equal(err.syscall, "connect");
+      assert.equal(err.address, "127.0.0.1");
+      assert.equal(err.port, port);
+      assert.equal(err.message, `connect ECONNREFUSED 127.0.0.1:${port}`);
+      assert.match(err.stack, /unit\.test\.js/, "the stack has the caller's frames");
       assert.equal(err.httpcCode, raw.HTTPC_E_CONNECTION_REFUSED);
-      // "[Errno 111] Connection refused": the number once, in message and String(err).
-      assert.equal(err.message.split("[Errno").length - 1, 1, err.message);
-      assert.equal(String(err).split("[Errno").length - 1, 1, String(err));
+      // Never "[Errno 111]" twice (the message is Node's words now: none).
+      assert.ok(err.message.split("[Errno").length - 1 <= 1, err.message);
+      assert.ok(String(err).split("[Errno").length - 1 <= 1, String(err));
       assert.equal(String(err), `ConnectionRefusedError: ${err.message}`);
       return true;
     });
@@ -417,7 +422,7 @@ describe("responses", () => {
   });
 });
 
-describe("Client (keep-alive, one pool operation per request)", () => {
+describe("Client (keep-alive, one addon operation per request)", () => {
   const echoBody = (req) => Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${bodyOf(req).length}\r\n\r\n`), bodyOf(req)]);
 
   it("reuses one connection, sends whole and streamed bodies", async () => {
@@ -474,19 +479,20 @@ describe("Client (keep-alive, one pool operation per request)", () => {
 });
 
 describe("one-shot request and tables", () => {
-  it("returns status, reason, headers and body like undici.request", async () => {
+  it("returns statusCode, headers and a body stream like undici.request", async () => {
     const server = await replyServer({ keepOpen: true, reply: (req) => Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${bodyOf(req).length}\r\nX-Seen: yes\r\n\r\n`), bodyOf(req)]) });
     try {
       const res = await httpc.request(`http://127.0.0.1:${server.port}/path?q=1`, { method: "POST", body: "payload", headers: { "X-Req": "1" } });
+      assert.equal(res.statusCode, 200);
       assert.equal(res.status, 200);
       assert.equal(res.reason, "OK");
       assert.equal(res.headers["x-seen"], "yes");
-      assert.equal(res.body.toString(), "payload");
+      assert.equal(await res.body.text(), "payload");
       assert.match(server.requests[0].toString(), /^POST \/path\?q=1 HTTP\/1\.1\r\n/);
       assert.match(server.requests[0].toString(), /\r\nX-Req: 1\r\n/);
       await assert.rejects(httpc.request("ftp://127.0.0.1/"), httpc.InvalidURL);
       // Shared keep-alive connections per origin when no options of its own.
-      await httpc.request(`http://127.0.0.1:${server.port}/again`);
+      await (await httpc.request(`http://127.0.0.1:${server.port}/again`)).body.dump();
       assert.equal(server.connections(), 1);
     } finally {
       await server.close();

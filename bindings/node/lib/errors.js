@@ -90,7 +90,7 @@ function makeFactory(raw, byCode) {
     const err = new cls(message);
     err.httpcCode = code;
     if (raw.httpc_error_is(code, raw.HTTPC_E_OS) && osErrno) {
-      err.errno = osErrno;
+      err.errno = -osErrno; // Node's convention (uv error numbers)
       if (code === raw.HTTPC_E_OS && ERRNO_NAMES[osErrno]) err.code = ERRNO_NAMES[osErrno];
     }
     if (code === raw.HTTPC_E_TLS_CERT_VERIFY) {

@@ -27,6 +27,12 @@ export interface ConnectionOptions {
   timeout?: number;
   /** Milliseconds the connect and TLS handshake may take (default: timeout). */
   connectTimeout?: number;
+  /** Milliseconds a whole response may take, head to end of body, however
+   * fast data keeps arriving (none by default). */
+  totalTimeout?: number;
+  /** Most body bytes one response may deliver; beyond it a read fails with
+   * ResponseTooLarge and the connection is closed (none by default). */
+  maxResponseSize?: number;
   /** Local [host, port] to bind before connecting. */
   sourceAddress?: readonly [string, number];
   /** Size of the pieces a body is sent in. */
@@ -83,6 +89,8 @@ export class HTTPConnection {
   constructor(host: string, port?: number | null, options?: ConnectionOptions);
   constructor(host: string, options?: ConnectionOptions);
   static readonly defaultPort: number;
+  /** The option names the constructor accepts (others throw InvalidArgumentError). */
+  static readonly optionNames: readonly string[];
   readonly host: string;
   readonly port: number;
   fileno(): number;
@@ -143,26 +151,45 @@ export class HTTPResponse implements AsyncIterable<Buffer> {
   readInto(buffer: Uint8Array, options?: SignalOptions): Promise<number>;
   readIntoSync(buffer: Uint8Array): number;
   readlineSync(limit?: number): Buffer;
+  /** Each step: everything received and decoded so far (up to 64 KiB);
+   * leaving early (break) closes the response (and the connection if the
+   * body was not read to its end). */
   [Symbol.asyncIterator](): AsyncIterator<Buffer>;
+  /** The same as a stream.Readable; destroy() closes the response. */
   stream(): Readable;
 }
 
-export interface OneShotOptions extends TLSOptions, SignalOptions {
+export interface OneShotOptions extends ConnectionOptions, TLSOptions, SignalOptions {
   method?: string;
   headers?: RequestHeaders;
   body?: RequestBody;
-  /** Milliseconds each blocking operation may take. */
-  timeout?: number;
+  /** Redirects (301, 302, 303, 307, 308) followed, as undici: default 0. */
+  maxRedirections?: number;
   context?: TLSContext;
 }
 
+/** undici's body mixin over a stream.Readable of the response body. */
+export interface ResponseBody extends Readable {
+  readonly bodyUsed: boolean;
+  text(): Promise<string>;
+  json(): Promise<unknown>;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  bytes(): Promise<Uint8Array>;
+  blob(): Promise<Blob>;
+  /** Reads and drops up to `limit` bytes (default 128 KiB). */
+  dump(options?: { limit?: number }): Promise<void>;
+}
+
+/** What httpc.request gives, as undici.request (plus http.client's names). */
 export interface OneShotResponse {
+  statusCode: number;
   status: number;
   reason: string;
   headers: IncomingHeaders;
   rawHeaders: string[];
+  /** Filled once the body has been read to its end. */
   trailers: IncomingHeaders;
-  body: Buffer;
+  body: ResponseBody;
 }
 
 export function request(url: string | URL, options?: OneShotOptions): Promise<OneShotResponse>;
@@ -172,6 +199,9 @@ export interface ClientOptions extends HTTPSConnectionOptions {
   maxIdle?: number;
   /** Milliseconds an idle connection is kept (default 4000). */
   keepAliveTimeout?: number;
+  /** Most connections in use at once (as undici's Pool); further requests
+   * wait for a turn. Default: no limit. */
+  connections?: number;
 }
 
 export interface ClientRequest extends SignalOptions {
@@ -181,10 +211,22 @@ export interface ClientRequest extends SignalOptions {
   body?: RequestBody;
 }
 
+/** What Client.request gives: the whole body read in the same operation. */
+export interface ClientResponse {
+  statusCode: number;
+  status: number;
+  reason: string;
+  headers: IncomingHeaders;
+  rawHeaders: string[];
+  trailers: IncomingHeaders;
+  body: Buffer;
+}
+
 /** Requests to one origin over kept-alive connections, like undici.Client. */
 export class Client {
   constructor(origin: string | URL, options?: ClientOptions);
-  request(options?: ClientRequest): Promise<OneShotResponse>;
+  readonly closed: boolean;
+  request(options?: ClientRequest): Promise<ClientResponse>;
   close(): void;
 }
 
@@ -212,8 +254,14 @@ export class OSError extends Error implements HttpcErrorFields {
   constructor(message?: string, options?: { cause?: unknown });
   code: string;
   httpcCode: number;
+  /** Negative, as Node's (-111 for ECONNREFUSED). */
   errno?: number;
   tlsError?: number;
+  /** As Node's net errors: "connect" (with address and port) or "getaddrinfo" (with hostname). */
+  syscall?: string;
+  address?: string;
+  port?: number;
+  hostname?: string;
   static readonly httpcCode: number;
   static readonly nodeCode: string;
 }
@@ -225,6 +273,8 @@ export class TunnelFailed extends OSError {}
 export class BrokenPipeError extends OSError {}
 /** An operation interrupted (ECONNABORTED); with a signal, AbortError instead. */
 export class ConnectionAbortedError extends OSError {}
+/** Non-blocking mode only (EAGAIN); the package never lets it out. */
+export class BlockingIOError extends OSError {}
 export class SSLError extends OSError {}
 export class SSLCertVerificationError extends SSLError {}
 
@@ -261,6 +311,8 @@ export class InvalidContentLength extends HTTPException {}
 /** A malformed chunked body; an IncompleteRead, as http.client raises one there. */
 export class InvalidChunk extends IncompleteRead {}
 export class TooManyInterimResponses extends HTTPException {}
+/** A body beyond the connection's maxResponseSize (the connection is closed). */
+export class ResponseTooLarge extends HTTPException {}
 
 export class InvalidArgumentError extends TypeError implements HttpcErrorFields {
   constructor(message?: string, options?: { cause?: unknown });

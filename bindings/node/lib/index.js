@@ -1,9 +1,11 @@
 "use strict";
 // httpc for Node.js: http.client's classes over the httpc C library.
 //
-// Promise API (the default): every call that can block runs on libuv's thread
-// pool, one operation at a time per connection, so the event loop stays free.
-// Sync API (`...Sync`): the same calls made at once, for scripts and CLIs.
+// Promise API (the default): every call that can wait is driven by the event
+// loop itself (the addon watches the connection's socket and deadline; no
+// thread pool), one operation at a time per connection.
+// Sync API (`...Sync`): the same calls waiting on the calling thread, for
+// scripts and CLIs.
 // Both go through the same natives of the private addon (httpc_raw.node), so
 // they give the same results and throw or reject with the same errors.
 const fs = require("fs");
@@ -15,15 +17,53 @@ const { buildClasses, makeFactory } = require("./errors");
 
 const { classes: errors, byCode } = buildClasses(raw);
 raw.setErrorFactory(makeFactory(raw, byCode));
+// Called by a sync call every 100 ms of waiting: entering JavaScript is how
+// native code learns that a Worker is being terminated.
+raw.setTerminationProbe(function terminationProbe() {});
 
 const HTTP_PORT = raw.HTTPC_HTTP_PORT;
 const HTTPS_PORT = raw.HTTPC_HTTPS_PORT;
-const READ_ANY = 1; // httpc_response_read1: what one receive gives
+const READ_ANY = 1; // everything decoded so far (at least one byte)
 const READ_LINE = 2;
 const CHUNK_SIZE = 65536;
 
 function invalidArgument(message) {
   return new errors.InvalidArgumentError(message);
+}
+
+// ---------------------------------------------------------------- options
+
+const CONNECTION_OPTIONS = ["timeout", "connectTimeout", "totalTimeout", "sourceAddress", "blocksize", "debugLevel", "maxResponseSize"];
+const TLS_OPTIONS = ["context", "ca", "cafile", "capath", "cert", "key", "rejectUnauthorized", "minVersion", "checkHostname"];
+const CLIENT_OPTIONS = ["maxIdle", "keepAliveTimeout", "connections"];
+const CLIENT_REQUEST_OPTIONS = ["path", "method", "headers", "body", "signal"];
+const ONE_SHOT_OPTIONS = ["method", "headers", "body", "signal", "maxRedirections"];
+
+// Levenshtein distance, for "did you mean" (option names are short).
+function editDistance(a, b) {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j] + 1, next[j - 1] + 1, row[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length];
+}
+
+// The options object of `where`, or {} when none was given. A name it does
+// not know is a mistake (`methd`), never silently dropped.
+function checkOptions(options, allowed, where) {
+  if (options === undefined || options === null) return {};
+  if (typeof options !== "object" || Array.isArray(options)) throw new TypeError(`${where}: options must be an object`);
+  for (const key of Object.keys(options)) {
+    if (allowed.includes(key)) continue;
+    const near = allowed.filter((name) => editDistance(name.toLowerCase(), key.toLowerCase()) <= 2);
+    const hint = near.length ? ` (did you mean ${JSON.stringify(near[0])}?)` : "";
+    throw invalidArgument(`${where}: unknown option ${JSON.stringify(key)}${hint}`);
+  }
+  return options;
 }
 
 // ---------------------------------------------------------------- headers
@@ -97,11 +137,9 @@ function wholeBody(body) {
   throw new TypeError("body must be a Buffer, a Uint8Array, a string, an iterable or async iterable of them, or a stream.Readable");
 }
 
-function chunkFrame(chunk, chunked) {
-  if (!chunked) return chunk;
-  return Buffer.concat([Buffer.from(chunk.length.toString(16).toUpperCase() + "\r\n", "latin1"), chunk, Buffer.from("\r\n")]);
-}
-const LAST_CHUNK = Buffer.from("0\r\n\r\n", "latin1");
+// A body given in pieces is pushed to the C library (HTTPC_BODY_PUSH), which
+// frames them: chunked unless the caller set Content-Length.
+const PUSHED_BODY = true;
 
 // ---------------------------------------------------------------- TLS
 
@@ -226,8 +264,8 @@ class Lane {
   }
 }
 
-// Runs a Promise call's work (one or more pool operations) on the lane. An
-// abort interrupts the operation in flight (the pool thread is freed at once)
+// Runs a Promise call's work (one or more addon operations) on the lane. An
+// abort interrupts the operation in flight (it wakes the loop's watch at once)
 // or the next one; the call then rejects with AbortError and the connection
 // is closed, as after any failure, which also forgets an unused interrupt.
 async function onLane(lane, work, signalOption = null) {
@@ -246,7 +284,10 @@ async function onLane(lane, work, signalOption = null) {
     return result;
   } catch (err) {
     if (aborted && !(err instanceof AbortError)) throw new AbortError(undefined, { cause: signal.reason });
-    throw err;
+    // Made by the addon on the loop, the error's stack had no frame of the
+    // caller: taken here, it has the awaiting functions (async stack traces).
+    if (err instanceof Error && typeof err.httpcCode === "number") Error.captureStackTrace(err);
+    throw withNodeFields(err, lane.connHandle);
   } finally {
     if (signal) signal.removeEventListener("abort", onAbort);
     if (aborted) raw.httpc_conn_close(lane.connHandle);
@@ -258,9 +299,29 @@ function onLaneSync(lane, work) {
   lane.enter();
   try {
     return work();
+  } catch (err) {
+    throw withNodeFields(err, lane.connHandle);
   } finally {
     lane.leave();
   }
+}
+
+// Errors of connecting, in the words of Node's net module: message
+// "connect ECONNREFUSED 127.0.0.1:8080", syscall, address and port.
+const CONNECT_ERRORS = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL", "EADDRINUSE"]);
+
+function withNodeFields(err, connHandle) {
+  if (!(err instanceof errors.OSError) || err.syscall !== undefined) return err;
+  const host = raw.httpc_conn_host(connHandle);
+  const port = raw.httpc_conn_port(connHandle);
+  if (CONNECT_ERRORS.has(err.code)) {
+    Object.assign(err, { syscall: "connect", address: host, port });
+    err.message = `connect ${err.code} ${host}:${port}`;
+  } else if (err.code === "ENOTFOUND") {
+    Object.assign(err, { syscall: "getaddrinfo", hostname: host });
+    err.message = `getaddrinfo ENOTFOUND ${host}`;
+  }
+  return err;
 }
 
 class HTTPConnection {
@@ -268,22 +329,28 @@ class HTTPConnection {
   #lane;
   #blocksize;
   static defaultPort = HTTP_PORT;
+  /** The names the constructor's options may have. */
+  static optionNames = CONNECTION_OPTIONS;
 
   /**
    * @param host "host", "host:port", "[v6]:port"
    * @param port 0/undefined: from host, else the default port
-   * @param options {timeout, connectTimeout (ms), sourceAddress: [host, port], blocksize, debugLevel}
+   * @param options {timeout, connectTimeout, totalTimeout (ms), sourceAddress: [host, port], blocksize,
+   *   debugLevel, maxResponseSize (bytes)}
    */
   constructor(host, port, options = {}) {
     if (typeof port === "object" && port !== null) [port, options] = [undefined, port];
     if (port !== undefined && port !== null && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
       throw invalidArgument(`port must be an integer from 0 to 65535, not ${String(port)}`);
     }
-    const { timeout, connectTimeout, sourceAddress, blocksize = 8192, debugLevel = 0 } = options;
+    options = checkOptions(options, new.target.optionNames, `new ${new.target.name}`);
+    const { timeout, connectTimeout, totalTimeout, sourceAddress, blocksize = 8192, debugLevel = 0, maxResponseSize = 0 } = options;
+    if (typeof maxResponseSize !== "number" || !(maxResponseSize >= 0)) throw invalidArgument("maxResponseSize must be a number of bytes >= 0");
     const [sourceHost, sourcePort] = sourceAddress ? sourceAddress : [null, 0];
     this.#blocksize = blocksize;
     this.#handle = raw.connNew(host, port || 0, this._tls(options), seconds(timeout, "timeout"),
-      seconds(connectTimeout, "connectTimeout"), sourceHost || null, sourcePort || 0, blocksize, debugLevel);
+      seconds(connectTimeout, "connectTimeout"), sourceHost || null, sourcePort || 0, blocksize, debugLevel, maxResponseSize,
+      seconds(totalTimeout, "totalTimeout"));
     this.#lane = new Lane(this.#handle);
   }
 
@@ -357,14 +424,24 @@ class HTTPConnection {
       if (whole !== undefined) {
         return raw.request(this.#handle, method, url, whole, flat, encodeChunked ? raw.HTTPC_ENCODE_CHUNKED : 0, true);
       }
-      const chunked = this.#startStreaming(method, url, flat, encodeChunked);
-      await raw.endheaders(this.#handle, null, 0, true);
-      for await (const chunk of body) {
-        const bytes = asBuffer(chunk);
-        if (bytes.length) await raw.send(this.#handle, chunkFrame(bytes, chunked), true);
+      try {
+        await raw.request(this.#handle, method, url, PUSHED_BODY, flat, encodeChunked ? raw.HTTPC_ENCODE_CHUNKED : 0, true);
+        for await (const chunk of body) {
+          const bytes = asBuffer(chunk);
+          if (bytes.length) await raw.bodyWrite(this.#handle, bytes, true);
+        }
+        await raw.bodyEnd(this.#handle, true);
+      } catch (err) {
+        this.#abandonRequest();
+        throw err;
       }
-      if (chunked) await raw.send(this.#handle, LAST_CHUNK, true);
     }, signal);
+  }
+
+  // A request whose body source failed is half sent: close, so that the
+  // next request reconnects instead of meeting CannotSendRequest.
+  #abandonRequest() {
+    raw.httpc_conn_close(this.#handle);
   }
 
   requestSync(method, url, body, headers, { encodeChunked = false } = {}) {
@@ -378,38 +455,21 @@ class HTTPConnection {
       if (typeof body[Symbol.iterator] !== "function") {
         throw new TypeError("requestSync cannot wait for an async iterable or a stream: use request()");
       }
-      const chunked = this.#startStreaming(method, url, flat, encodeChunked);
-      raw.endheaders(this.#handle, null, 0, false);
-      for (const chunk of body) {
-        const bytes = asBuffer(chunk);
-        if (bytes.length) raw.send(this.#handle, chunkFrame(bytes, chunked), false);
+      try {
+        raw.request(this.#handle, method, url, PUSHED_BODY, flat, encodeChunked ? raw.HTTPC_ENCODE_CHUNKED : 0, false);
+        for (const chunk of body) {
+          const bytes = asBuffer(chunk);
+          if (bytes.length) raw.bodyWrite(this.#handle, bytes, false);
+        }
+        raw.bodyEnd(this.#handle, false);
+      } catch (err) {
+        this.#abandonRequest();
+        throw err;
       }
-      if (chunked) raw.send(this.#handle, LAST_CHUNK, false);
     });
   }
 
-  // The head of a request whose body comes in pieces, as http.client builds
-  // it: Transfer-Encoding: chunked unless the caller gave a framing header.
-  // Returns whether the pieces are to be chunk-encoded.
-  #startStreaming(method, url, flat, encodeChunked) {
-    const names = new Set();
-    for (let i = 0; flat && i < flat.length; i += 2) names.add(flat[i].toLowerCase());
-    const flags = (names.has("host") ? raw.HTTPC_SKIP_HOST : 0) | (names.has("accept-encoding") ? raw.HTTPC_SKIP_ACCEPT_ENCODING : 0);
-    raw.httpc_conn_putrequest(this.#handle, method, url, flags);
-    let chunked = false;
-    if (!names.has("content-length")) {
-      if (!names.has("transfer-encoding")) {
-        chunked = true;
-        raw.putheader(this.#handle, "Transfer-Encoding", ["chunked"]);
-      } else {
-        chunked = encodeChunked;
-      }
-    }
-    for (let i = 0; flat && i < flat.length; i += 2) raw.putheader(this.#handle, flat[i], [flat[i + 1]]);
-    return chunked;
-  }
-
-  // request + getresponse + readAll, for Client: one pool operation for a
+  // request + getresponse + readAll, for Client: one addon operation for a
   // whole body, the three calls for a body that comes in pieces. Resolves
   // to {status, reason, version, willClose, headers, rawHeaders, trailers, body}.
   async _exchange(method, url, body, headers, signal) {
@@ -424,6 +484,18 @@ class HTTPConnection {
       exchangeResult(await raw.exchange(this.#handle, method, url, whole, flattenHeaders(headers), 0, true)), signal);
   }
 
+  // request + getresponse in one addon operation when the body is whole,
+  // for the one-shot request (which streams the response body).
+  async _requestHead(method, url, body, headers, signal) {
+    const whole = wholeBody(body);
+    if (whole === undefined) {
+      await this.request(method, url, body, headers, { signal });
+      return this.getresponse({ signal });
+    }
+    return onLane(this.#lane, async () =>
+      new HTTPResponse(await raw.exchange(this.#handle, method, url, whole, flattenHeaders(headers), 0, true, true), this.#lane, this), signal);
+  }
+
   /** Reads the status line and headers of the response. */
   getresponse({ signal } = {}) {
     return onLane(this.#lane, async () => new HTTPResponse(await raw.getresponse(this.#handle, true), this.#lane, this), signal);
@@ -435,6 +507,7 @@ class HTTPConnection {
 
 class HTTPSConnection extends HTTPConnection {
   static defaultPort = HTTPS_PORT;
+  static optionNames = [...CONNECTION_OPTIONS, ...TLS_OPTIONS];
   /** options: those of HTTPConnection plus context (createDefaultContext()),
    * checkHostname, and ca/cafile/capath/cert/key/rejectUnauthorized/minVersion
    * for a context made here. */
@@ -443,7 +516,7 @@ class HTTPSConnection extends HTTPConnection {
   }
   _tls(options) {
     let { context } = options;
-    const own = ["ca", "cafile", "capath", "cert", "key", "rejectUnauthorized", "minVersion", "checkHostname"].some((k) => options[k] !== undefined);
+    const own = TLS_OPTIONS.some((k) => k !== "context" && options[k] !== undefined);
     if (context === undefined || context === null) {
       if (!own) return null; // the library's default context
       context = createDefaultContext(options);
@@ -571,11 +644,24 @@ class HTTPResponse {
       }
     });
   }
-  /** The body as Buffers, each what one receive gave (up to 64 KiB). */
+  // What one read step gives (up to 64 KiB); an empty Buffer at the end.
+  _readSome(signal) {
+    if (this.#done) return Promise.resolve(Buffer.alloc(0));
+    return onLane(this.#lane, async () => this.#after(await raw.read(this.#handle, CHUNK_SIZE, READ_ANY, true), CHUNK_SIZE), signal);
+  }
+  /** The body as Buffers, each everything received and decoded so far (up
+   * to 64 KiB); leaving early (break) closes the response. */
   async *[Symbol.asyncIterator]() {
-    while (!this.#done) {
-      const chunk = await onLane(this.#lane, async () => this.#after(await raw.read(this.#handle, CHUNK_SIZE, READ_ANY, true), CHUNK_SIZE));
-      if (chunk.length) yield chunk;
+    try {
+      while (!this.#done) {
+        const chunk = await this._readSome(null);
+        if (chunk.length) yield chunk;
+      }
+    } finally {
+      // Left early (break, an error, stream().destroy()): release the
+      // response; the C library closes the connection if the body was not
+      // read to its end, so the next request starts clean.
+      this.close();
     }
   }
   /** The body as a stream.Readable. */
@@ -587,17 +673,32 @@ class HTTPResponse {
 // ---------------------------------------------------------------- Client
 
 function exchangeResult([status, reason, version, willClose, rawHeaders, body, rawTrailers]) {
-  return { status, reason, version, willClose, headers: headersObject(rawHeaders), rawHeaders, trailers: headersObject(rawTrailers), body };
+  return {
+    statusCode: status, status, reason, version, willClose,
+    headers: headersObject(rawHeaders), rawHeaders, trailers: headersObject(rawTrailers), body,
+  };
 }
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
 // Errors of a kept-alive connection the server had closed meanwhile.
 const STALE = ["RemoteDisconnected", "ConnectionResetError", "BrokenPipeError"];
 
+// A body that can be sent again (a retry, a redirect).
+function isReplayable(body) {
+  return body === undefined || body === null || typeof body === "string" || isBytes(body);
+}
+
+function checkOrigin(origin, where) {
+  const url = origin instanceof URL ? origin : new URL(String(origin));
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new errors.InvalidURL(`unsupported URL scheme ${JSON.stringify(url.protocol)}`);
+  return url;
+}
+
 /** Requests to one origin over kept-alive connections, like undici.Client:
  * `await client.request({path, method, headers, body, signal})` resolves to
- * {status, reason, headers, rawHeaders, trailers, body: Buffer}. A request
- * with a whole body is one pool operation (request, response and body). */
+ * {statusCode, status, reason, headers, rawHeaders, trailers, body: Buffer}.
+ * A request with a whole body is one addon operation (request, response and
+ * body). */
 class Client {
   #Connection;
   #host;
@@ -607,24 +708,40 @@ class Client {
   #maxIdle;
   #keepAliveTimeout;
   #closed = false;
+  #limit;
+  #busy = 0; // connections in use by a request
+  #queue = []; // requests waiting for one: {resolve, reject, signal, onAbort}
 
   /** options: those of HTTP(S)Connection, plus maxIdle (connections kept,
-   * default 8) and keepAliveTimeout (ms an idle connection is kept, 4000). */
+   * default 8), keepAliveTimeout (ms an idle connection is kept, 4000) and
+   * connections (most in use at once, as undici's Pool; more requests wait
+   * in turn; default no limit). */
   constructor(origin, options = {}) {
-    const url = origin instanceof URL ? origin : new URL(String(origin));
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new errors.InvalidURL(`unsupported URL scheme ${JSON.stringify(url.protocol)}`);
-    const { maxIdle = 8, keepAliveTimeout = 4000, ...connectionOptions } = options;
-    this.#Connection = url.protocol === "https:" ? HTTPSConnection : HTTPConnection;
+    const url = checkOrigin(origin);
+    const https = url.protocol === "https:";
+    for (const name of https || !options ? [] : TLS_OPTIONS) {
+      if (options[name] !== undefined) throw invalidArgument(`new Client: option ${JSON.stringify(name)} applies to https: origins only`);
+    }
+    const allowed = [...CONNECTION_OPTIONS, ...CLIENT_OPTIONS, ...(https ? TLS_OPTIONS : [])];
+    const { maxIdle = 8, keepAliveTimeout = 4000, connections = Infinity, ...connectionOptions } = checkOptions(options, allowed, "new Client");
+    if (!(connections === Infinity || (Number.isInteger(connections) && connections > 0))) {
+      throw invalidArgument("connections must be an integer > 0");
+    }
+    this.#limit = connections;
+    this.#Connection = https ? HTTPSConnection : HTTPConnection;
     this.#host = url.hostname;
-    this.#port = Number(url.port) || (url.protocol === "https:" ? HTTPS_PORT : HTTP_PORT);
+    this.#port = Number(url.port) || (https ? HTTPS_PORT : HTTP_PORT);
     this.#options = connectionOptions;
-    if (url.protocol === "https:" && connectionOptions.context === undefined &&
-        ["ca", "cafile", "capath", "cert", "key", "rejectUnauthorized", "minVersion", "checkHostname"].some((k) => connectionOptions[k] !== undefined)) {
+    if (https && connectionOptions.context === undefined &&
+        TLS_OPTIONS.some((k) => connectionOptions[k] !== undefined)) {
       this.#options = { ...connectionOptions, context: createDefaultContext(connectionOptions) }; // one context for all
+      for (const name of TLS_OPTIONS) if (name !== "context" && name !== "checkHostname") delete this.#options[name];
     }
     this.#maxIdle = maxIdle;
     this.#keepAliveTimeout = keepAliveTimeout;
   }
+
+  get closed() { return this.#closed; }
 
   #take() {
     const entry = this.#idle.pop();
@@ -648,31 +765,102 @@ class Client {
     this.#idle.push(entry);
   }
 
-  async request({ path = "/", method = "GET", headers, body, signal } = {}) {
+  // Waits for a turn when `connections` are in use.
+  #acquire(signal) {
+    if (this.#busy < this.#limit) {
+      this.#busy++;
+      return null;
+    }
+    if (checkSignal(signal) && signal.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+    return new Promise((resolve, reject) => {
+      const waiter = { resolve, reject, signal, onAbort: null };
+      if (signal) {
+        waiter.onAbort = () => {
+          const i = this.#queue.indexOf(waiter);
+          if (i >= 0) this.#queue.splice(i, 1);
+          reject(new AbortError(undefined, { cause: signal.reason }));
+        };
+        signal.addEventListener("abort", waiter.onAbort, { once: true });
+      }
+      this.#queue.push(waiter);
+    });
+  }
+
+  // A connection is free again: the next waiting request takes its turn.
+  #handOver() {
+    const next = this.#queue.shift();
+    if (!next) {
+      this.#busy--;
+      return;
+    }
+    if (next.signal) next.signal.removeEventListener("abort", next.onAbort);
+    next.resolve();
+  }
+
+  // Runs `exchange(conn)` on a kept or a new connection, within the limit;
+  // a kept one the server had closed meanwhile is replaced once for a
+  // request that may be repeated. Resolves to [conn, what exchange gave];
+  // the turn is the caller's to end (#handOver) once the connection is
+  // given back.
+  async #onConnection(method, body, signal, exchange) {
     if (this.#closed) throw new errors.StateError("the client is closed");
+    const waiting = this.#acquire(signal);
+    if (waiting) await waiting;
+    try {
+      return await this.#attempt(method, body, exchange);
+    } catch (err) {
+      this.#handOver();
+      throw err;
+    }
+  }
+
+  // (A request taken before close() still gets its retry.)
+  async #attempt(method, body, exchange) {
     let conn = this.#take();
     const reused = conn !== null;
     if (!conn) conn = new this.#Connection(this.#host, this.#port, this.#options);
-    let result;
     try {
-      result = await conn._exchange(method, path, body, headers, signal);
+      return [conn, await exchange(conn)];
     } catch (err) {
       conn.close();
-      const replayable = body === undefined || body === null || typeof body === "string" || isBytes(body);
-      if (reused && replayable && IDEMPOTENT.has(method.toUpperCase()) && STALE.includes(err.name)) {
-        return this.request({ path, method, headers, body, signal });
+      if (reused && isReplayable(body) && IDEMPOTENT.has(String(method).toUpperCase()) && STALE.includes(err.name)) {
+        return this.#attempt(method, body, exchange);
       }
       throw err;
     }
+  }
+
+  async request(options = {}) {
+    const { path = "/", method = "GET", headers, body, signal } = checkOptions(options, CLIENT_REQUEST_OPTIONS, "Client.request");
+    const [conn, result] = await this.#onConnection(method, body, signal, (c) => c._exchange(method, path, body, headers, signal));
     if (result.willClose) conn.close();
     else this.#keep(conn);
+    this.#handOver();
     const { willClose, version, ...response } = result;
     return response;
   }
 
-  /** Closes the idle connections; the client takes no more requests. */
+  // For the one-shot request: sends the request and reads the head.
+  // Resolves to {conn, res}; the connection stays checked out until
+  // _release(conn, reusable) once the body is over.
+  async _open({ path, method, headers, body, signal }) {
+    const [conn, res] = await this.#onConnection(method, body, signal, (c) => c._requestHead(method, path, body, headers, signal));
+    return { conn, res };
+  }
+  _release(conn, reusable) {
+    if (reusable) this.#keep(conn);
+    else conn.close();
+    this.#handOver();
+  }
+
+  /** Closes the idle connections; the client takes no more requests (those
+   * waiting for a turn are rejected). */
   close() {
     this.#closed = true;
+    for (const waiter of this.#queue.splice(0)) {
+      if (waiter.signal) waiter.signal.removeEventListener("abort", waiter.onAbort);
+      waiter.reject(new errors.StateError("the client is closed"));
+    }
     for (const { conn, timer } of this.#idle.splice(0)) {
       clearTimeout(timer);
       conn.close();
@@ -682,32 +870,183 @@ class Client {
 
 // ---------------------------------------------------------------- one-shot
 
-// One Client per origin for the one-shot calls that give no options of
-// their own (like undici's global dispatcher).
-const sharedClients = new Map();
-const REQUEST_KEYS = new Set(["method", "headers", "body", "signal"]);
+/** The body of a one-shot response, as undici's: a stream.Readable that
+ * reads from the connection as it is consumed (flat memory for any size),
+ * with text(), json(), arrayBuffer(), bytes(), blob() to take it whole. */
+class ResponseBody extends Readable {
+  #res;
+  #signal;
+  #release; // (reusable) => gives the connection back, once
+  #trailers;
+  #contentType;
+  #used = false;
+  #ended = false;
 
-/** One request, like undici.request: resolves to {status, reason, headers,
- * rawHeaders, trailers, body: Buffer}. options: method, headers, body,
- * signal, and those of Client (timeout in ms, TLS options); without the
- * latter, connections are kept alive and shared per origin. */
-async function request(url, options = {}) {
-  const target = url instanceof URL ? url : new URL(String(url));
-  const { method = "GET", headers, body, signal, ...clientOptions } = options;
-  if (checkSignal(signal) && signal.aborted) throw new AbortError(undefined, { cause: signal.reason });
-  const path = (target.pathname || "/") + target.search;
-  const shared = Object.keys(options).every((k) => REQUEST_KEYS.has(k));
-  if (!shared) {
-    const client = new Client(target.origin, { ...clientOptions, maxIdle: 0 });
-    try {
-      return await client.request({ path, method, headers, body, signal });
-    } finally {
-      client.close();
+  constructor(res, signal, release, trailers) {
+    super({ highWaterMark: CHUNK_SIZE });
+    this.#res = res;
+    this.#signal = signal;
+    this.#release = release;
+    this.#trailers = trailers;
+    this.#contentType = res.getHeader("content-type", "");
+  }
+
+  _read() {
+    this.#res._readSome(this.#signal).then((chunk) => {
+      if (this.destroyed) return;
+      if (chunk.length) this.push(chunk);
+      if (this.#res.closed || chunk.length === 0) this.#end();
+    }, (err) => this.destroy(err));
+  }
+
+  // The whole body was read: the connection can serve another request.
+  #end() {
+    if (this.#ended) return;
+    this.#ended = true;
+    Object.assign(this.#trailers, this.#res.trailers);
+    this.#giveBack(!this.#res.willClose);
+    this.push(null);
+  }
+
+  #giveBack(reusable) {
+    const release = this.#release;
+    this.#release = null;
+    if (release) release(reusable);
+  }
+
+  _destroy(err, callback) {
+    if (!this.#ended) {
+      // Left before its end: the C library closes the connection with the
+      // response, so nothing unread is taken for the next response.
+      this.#res.close();
+      this.#giveBack(false);
+    }
+    callback(err);
+  }
+
+  /** true once the body has been read from or taken. */
+  get bodyUsed() {
+    return this.#used || this.readableDidRead || this.destroyed;
+  }
+
+  async #take() {
+    if (this.bodyUsed) throw new TypeError("the body has already been read");
+    this.#used = true;
+    const parts = [];
+    for await (const chunk of this) parts.push(chunk);
+    return Buffer.concat(parts);
+  }
+  async text() { return (await this.#take()).toString("utf8"); }
+  async json() { return JSON.parse(await this.text()); }
+  async arrayBuffer() {
+    const all = await this.#take();
+    return all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
+  }
+  async bytes() { return new Uint8Array(await this.arrayBuffer()); }
+  async blob() { return new Blob([await this.#take()], { type: this.#contentType }); }
+  /** Reads and drops up to `limit` bytes; a longer body is cut off (and its
+   * connection closed). */
+  async dump({ limit = 131072 } = {}) {
+    this.#used = true;
+    let seen = 0;
+    for await (const chunk of this) {
+      seen += chunk.length;
+      if (seen > limit) break;
     }
   }
-  let client = sharedClients.get(target.origin);
-  if (!client) sharedClients.set(target.origin, (client = new Client(target.origin)));
-  return client.request({ path, method, headers, body, signal });
+}
+
+// One Client per origin and options (like undici's global dispatcher): the
+// one-shot calls with the same options share kept-alive connections and one
+// TLS context, the least recently used Client beyond these many is closed.
+const CLIENT_CACHE_SIZE = 32;
+const clientCache = new Map(); // key -> Client, most recently used last
+const contextIds = new WeakMap();
+let nextContextId = 1;
+
+// Options compared by value (PEM text by its bytes), TLS contexts by identity.
+function optionKeyPart(value) {
+  if (value instanceof TLSContext) {
+    if (!contextIds.has(value)) contextIds.set(value, nextContextId++);
+    return `context#${contextIds.get(value)}`;
+  }
+  if (ArrayBuffer.isView(value)) return "bytes:" + Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64");
+  if (Array.isArray(value)) return value.map(optionKeyPart);
+  return value;
+}
+
+function clientFor(origin, options) {
+  const parts = Object.keys(options).filter((k) => options[k] !== undefined).sort().map((k) => [k, optionKeyPart(options[k])]);
+  const key = origin + " " + JSON.stringify(parts);
+  let client = clientCache.get(key);
+  if (client && !client.closed) {
+    clientCache.delete(key);
+    clientCache.set(key, client);
+    return client;
+  }
+  client = new Client(origin, options);
+  clientCache.set(key, client);
+  if (clientCache.size > CLIENT_CACHE_SIZE) {
+    const [oldestKey, oldest] = clientCache.entries().next().value;
+    clientCache.delete(oldestKey);
+    oldest.close();
+  }
+  return client;
+}
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+// Dropped when a redirect leads to another origin (as undici and fetch do).
+const CREDENTIAL_HEADERS = new Set(["authorization", "proxy-authorization", "cookie", "host"]);
+// Dropped with the body when a redirect turns the request into a GET.
+const BODY_HEADERS = new Set(["content-length", "content-type", "content-encoding", "content-language", "content-location", "transfer-encoding"]);
+
+function headerPairs(headers) {
+  const flat = flattenHeaders(headers) || [];
+  const pairs = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) pairs.push([flat[i], flat[i + 1]]);
+  return pairs;
+}
+
+/** One request, like undici.request: resolves to {statusCode, headers,
+ * trailers, body} where body is a stream.Readable with text(), json(),
+ * arrayBuffer(), bytes(), blob() (trailers are filled once the body has been
+ * read), plus http.client's status, reason and rawHeaders. options: method,
+ * headers, body, signal (also aborts the body), maxRedirections (redirects
+ * followed, default 0), and the connection and TLS options of Client
+ * (timeout in ms, ca, ...). Connections are kept alive and shared per origin
+ * and options. */
+async function request(url, options = {}) {
+  let target = new URL(url instanceof URL ? url.href : String(url));
+  const allowed = [...ONE_SHOT_OPTIONS, ...CONNECTION_OPTIONS, ...TLS_OPTIONS];
+  let { method = "GET", headers, body, signal, maxRedirections = 0, ...clientOptions } = checkOptions(options, allowed, "httpc.request");
+  if (!Number.isInteger(maxRedirections) || maxRedirections < 0) throw invalidArgument("maxRedirections must be an integer >= 0");
+  if (checkSignal(signal) && signal.aborted) throw new AbortError(undefined, { cause: signal.reason });
+  const plainOptions = Object.fromEntries(Object.entries(clientOptions).filter(([k]) => !TLS_OPTIONS.includes(k)));
+  let pairs = headerPairs(headers);
+  for (let redirects = 0; ; redirects++) {
+    checkOrigin(target);
+    const client = clientFor(target.origin, target.protocol === "https:" ? clientOptions : plainOptions);
+    const path = (target.pathname || "/") + target.search;
+    const { conn, res } = await client._open({ path, method, headers: pairs, body, signal });
+    const trailers = Object.create(null);
+    const responseBody = new ResponseBody(res, signal, (reusable) => client._release(conn, reusable), trailers);
+    const location = REDIRECT_STATUSES.has(res.status) ? res.getHeader("location") : null;
+    if (location === null || redirects >= maxRedirections || !isReplayable(body)) {
+      return {
+        statusCode: res.status, status: res.status, reason: res.reason,
+        headers: res.headers, rawHeaders: res.rawHeaders, trailers, body: responseBody,
+      };
+    }
+    await responseBody.dump();
+    const next = new URL(location, target);
+    if ((res.status === 303 && method.toUpperCase() !== "HEAD") || ((res.status === 301 || res.status === 302) && method.toUpperCase() === "POST")) {
+      method = "GET";
+      body = null;
+      pairs = pairs.filter(([name]) => !BODY_HEADERS.has(name.toLowerCase()));
+    }
+    if (next.origin !== target.origin) pairs = pairs.filter(([name]) => !CREDENTIAL_HEADERS.has(name.toLowerCase()));
+    target = next;
+  }
 }
 
 // ---------------------------------------------------------------- tables

@@ -288,15 +288,22 @@ function requestEnd(data) {
 
 // The same server in a child process, for the sync API (the loop is blocked
 // while a sync call waits). Resolves to {port, requests(), close()}.
-async function childReplyServer({ reply, delayMs = 0 }) {
+// keepAlive: answers every request of a connection (requests without a
+// body) and keeps it open; otherwise answers once and closes. fillBytes:
+// that many "x" appended to the reply (too big for the command line).
+async function childReplyServer({ reply, delayMs = 0, keepAlive = false, fillBytes = 0 }) {
   const script = `
     const net = require("net");
-    const reply = Buffer.from(${JSON.stringify(Buffer.from(reply).toString("base64"))}, "base64");
+    const reply = Buffer.concat([Buffer.from(${JSON.stringify(Buffer.from(reply).toString("base64"))}, "base64"), Buffer.alloc(${fillBytes}, 0x78)]);
     const server = net.createServer((s) => {
       let data = Buffer.alloc(0);
       s.on("error", () => {});
       s.on("data", (c) => {
         data = Buffer.concat([data, c]);
+        if (${keepAlive}) {
+          for (let end; (end = data.indexOf("\\r\\n\\r\\n")) >= 0; ) { data = data.subarray(end + 4); s.write(reply); }
+          return;
+        }
         if (data.includes("\\r\\n\\r\\n")) setTimeout(() => { s.write(reply); s.end(); }, ${delayMs});
       });
     });

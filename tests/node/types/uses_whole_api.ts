@@ -45,13 +45,16 @@ async function promiseApi(): Promise<number> {
   res.close();
   const closed: boolean = res.closed;
   conn.close();
-  const one: httpc.OneShotResponse = await httpc.request("http://127.0.0.1/", { method: "GET", headers: { a: "b" }, body: null, timeout: 100, signal: controller.signal });
-  const oneBody: Buffer = one.body;
+  const one: httpc.OneShotResponse = await httpc.request("http://127.0.0.1/", { method: "GET", headers: { a: "b" }, body: null, timeout: 100, signal: controller.signal, maxRedirections: 2 });
+  const statusCode: number = one.statusCode;
+  const oneBody: Buffer = Buffer.from(await one.body.arrayBuffer());
+  const parsed: unknown = await (await httpc.request(new URL("http://127.0.0.1/"), { ca: "pem" })).body.json();
+  const text: string = await (await httpc.request("http://127.0.0.1/")).body.text();
   const client = new httpc.Client("http://127.0.0.1:8080", { maxIdle: 2, keepAliveTimeout: 1000, timeout: 500 });
-  const viaClient: httpc.OneShotResponse = await client.request({ path: "/", method: "POST", body: "x", headers: [["a", "b"]], signal: controller.signal });
+  const viaClient: httpc.ClientResponse = await client.request({ path: "/", method: "POST", body: "x", headers: [["a", "b"]], signal: controller.signal });
   client.close();
   oneBody.equals(viaClient.body);
-  return status + reason.length + version + (length ?? 0) + raw.length + all.length + oneBody.length +
+  return statusCode + text.length + (parsed ? 1 : 0) + status + reason.length + version + (length ?? 0) + raw.length + all.length + oneBody.length +
     Object.keys(headers).length + Object.keys(trailers).length + String(type).length + String(withDefault).length +
     (closed ? 1 : 0) + (proxyHeaders ? 1 : 0) + tls.port + tls.host.length + conn.fileno() + res.fileno();
 }
