@@ -1,9 +1,9 @@
 "use strict";
-// A server cannot outrun a cancel or a deadline (issue 23): against an
+// A server cannot outrun a cancel or a deadline: against an
 // endless body sent as fast as a separate process can, an AbortSignal, the
 // total deadline (totalTimeout) and maxResponseSize end the read, in the
 // Promise and the sync API, and memory stays bounded. Reads hand over
-// everything decoded so far (issue 19: one step per read, not one per
+// everything decoded so far (one step per read, not one per
 // chunk).
 const assert = require("node:assert/strict");
 const { spawn } = require("node:child_process");

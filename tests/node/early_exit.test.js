@@ -1,6 +1,6 @@
 "use strict";
 // Leaving a request or a response half done leaves the connection usable
-// (issue 19): a request body source that fails closes the connection, so
+//: a request body source that fails closes the connection, so
 // the next request reconnects instead of meeting CannotSendRequest; leaving
 // a body early (break, destroy()) releases the response, so the next request
 // does not meet ResponseNotReady.

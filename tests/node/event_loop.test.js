@@ -1,8 +1,8 @@
 "use strict";
-// The Promise API runs on the event loop itself (issue 19): no thread pool
+// The Promise API runs on the event loop itself: no thread pool
 // caps concurrency or starves fs, a Worker terminated mid-request and
 // process.exit() with a request pending end at once, and a Worker blocked in
-// a sync call can be terminated (issue 23).
+// a sync call can be terminated.
 const assert = require("node:assert/strict");
 const { spawn } = require("node:child_process");
 const fs = require("node:fs");

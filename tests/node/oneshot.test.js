@@ -1,5 +1,5 @@
 "use strict";
-// httpc.request in undici's shape (issue 19): statusCode, headers, trailers
+// httpc.request in undici's shape: statusCode, headers, trailers
 // and a streamed body with undici's body mixin; redirects up to
 // maxRedirections; unknown options refused by name; connections shared per
 // origin and options instead of a client per call.

@@ -126,7 +126,7 @@ describe("real nginx", { skip: !HTTP && "needs tests/support/with-servers.sh" },
 // A TLS server (Node's, OpenSSL) in a child process that requires a client
 // certificate and refuses the handshake without one: TLS 1.3 sends alert
 // 116 (certificate_required) after the client's Finished, TLS 1.2 a
-// handshake_failure. Issue 23: every try must give SSLError, never EPIPE,
+// handshake_failure. Every try must give SSLError, never EPIPE,
 // ECONNRESET or RemoteDisconnected.
 async function certRequiringServer(version) {
   const pki = path.join(env.HTTPC_TEST_DIR, "pki");

@@ -1,6 +1,6 @@
 "use strict";
 // A program that only uses the sync API never lets the event loop turn: the
-// bodies readAllSync hands out must still be freed (issue 23: 20,000
+// bodies readAllSync hands out must still be freed (20,000
 // requests grew RSS by 160 MB when their memory was released only on a loop
 // turn). Small bodies and bodies large enough to be handed over without a
 // copy are both checked.
