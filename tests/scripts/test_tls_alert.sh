@@ -105,7 +105,7 @@ const [port, ca, tries, big] = process.argv.slice(2);
 const bigdata = fs.readFileSync(big);
 for (const body of [null, bigdata]) {
   for (let i = 0; i < Number(tries); i++) {
-    const conn = new httpc.HTTPSConnection("localhost", Number(port), { cafile: ca, timeout: 10 });
+    const conn = new httpc.HTTPSConnection("localhost", Number(port), { cafile: ca, timeout: 10000 });
     try {
       conn.requestSync(body ? "POST" : "GET", "/", body);
       conn.getresponseSync().readAllSync();
