@@ -521,7 +521,11 @@ static PyObject *pyhttpc_endheaders(PyObject *self, PyObject *args)
         return NULL;
     httpc_body body = {HTTPC_BODY_NONE, NULL, 0, -1, NULL, NULL, NULL};
     Py_buffer view = {0};
-    if (pbody != Py_None) {
+    if (pbody == Py_Ellipsis) {
+        /* An iterable or file body: its pieces follow through body_write,
+         * and C frames them (chunks when encode_chunked). */
+        body.kind = HTTPC_BODY_PUSH;
+    } else if (pbody != Py_None) {
         if (PyObject_GetBuffer(pbody, &view, PyBUF_SIMPLE) < 0)
             return NULL;
         body.kind = HTTPC_BODY_BYTES;
@@ -535,6 +539,45 @@ static PyObject *pyhttpc_endheaders(PyObject *self, PyObject *args)
     Py_END_ALLOW_THREADS
     if (view.obj)
         PyBuffer_Release(&view);
+    if (rc < 0)
+        return pyhttpc_raise(rc, NULL);
+    Py_RETURN_NONE;
+}
+
+/* body_write(conn, data) / body_end(conn): the pieces of a pushed body, in
+ * blocking mode (the GIL released while they are sent). */
+static PyObject *pyhttpc_body_write(PyObject *self, PyObject *args)
+{
+    PyObject *pconn;
+    Py_buffer view;
+    httpc_conn *conn;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "Oy*", &pconn, &view))
+        return NULL;
+    if (pyhttpc_conn_arg(pconn, &conn) < 0) {
+        PyBuffer_Release(&view);
+        return NULL;
+    }
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = httpc_conn_body_write(conn, view.buf, (size_t)view.len);
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&view);
+    if (rc < 0)
+        return pyhttpc_raise(rc, NULL);
+    Py_RETURN_NONE;
+}
+
+static PyObject *pyhttpc_body_end(PyObject *self, PyObject *pconn)
+{
+    httpc_conn *conn;
+    (void)self;
+    if (pyhttpc_conn_arg(pconn, &conn) < 0)
+        return NULL;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = httpc_conn_body_end(conn);
+    Py_END_ALLOW_THREADS
     if (rc < 0)
         return pyhttpc_raise(rc, NULL);
     Py_RETURN_NONE;
@@ -1347,6 +1390,8 @@ static PyMethodDef pyhttpc_natives[] = {
     {"request", (PyCFunction)(void (*)(void))pyhttpc_request, METH_FASTCALL, NULL},
     {"putheader", pyhttpc_putheader, METH_VARARGS, NULL},
     {"endheaders", pyhttpc_endheaders, METH_VARARGS, NULL},
+    {"body_write", pyhttpc_body_write, METH_VARARGS, NULL},
+    {"body_end", pyhttpc_body_end, METH_O, NULL},
     {"set_tunnel", pyhttpc_set_tunnel, METH_VARARGS, NULL},
     {"getresponse", pyhttpc_getresponse, METH_O, NULL},
     {"read_all", pyhttpc_read_all, METH_O, NULL},

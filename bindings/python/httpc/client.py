@@ -585,10 +585,14 @@ class HTTPConnection:
             else:
                 self._call(_raw.endheaders, self._c, message_body, encode_chunked)
                 return
-        self._call(_raw.endheaders, self._c, None, False)
-        self._send_body(message_body, encode_chunked)
+        # A file or an iterable: the head goes now, then each piece is pushed
+        # to C, which frames it (a chunk when chunked; an empty piece is
+        # skipped with http.client's "Zero length chunk ignored").
+        chunked = encode_chunked and self._http_vsn == 11
+        self._call(_raw.endheaders, self._c, ..., chunked)
+        self._send_body(message_body)
 
-    def _send_body(self, message_body, encode_chunked):
+    def _send_body(self, message_body):
         # As the body part of http.client.HTTPConnection._send_output.
         if hasattr(message_body, "read"):
             chunks = self._read_readable(message_body)
@@ -598,18 +602,10 @@ class HTTPConnection:
             except TypeError:
                 raise TypeError("message_body should be a bytes-like object "
                                 "or an iterable, got %r" % type(message_body))
-        chunked = encode_chunked and self._http_vsn == 11
-        send = self.send
+        write = _raw.body_write
         for chunk in chunks:
-            if not chunk:
-                if self.debuglevel > 0:
-                    print("Zero length chunk ignored")
-                continue
-            if chunked:
-                chunk = f"{len(chunk):X}\r\n".encode("ascii") + chunk + b"\r\n"
-            send(chunk)
-        if chunked:
-            send(b"0\r\n\r\n")
+            self._call(write, self._c, chunk)
+        self._call(_raw.body_end, self._c)
 
     def _read_readable(self, readable):
         if self.debuglevel > 0:
