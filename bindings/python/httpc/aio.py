@@ -363,29 +363,8 @@ class AsyncHTTPConnection(client.HTTPConnection):
         await self._push_body(body)
 
     async def _send_request(self, method, url, body, headers, encode_chunked):
-        # As http.client.HTTPConnection._send_request (header types or text
-        # that the one-call native leaves to Python).
-        header_names = frozenset(k.lower() for k in headers)
-        skips = {}
-        if "host" in header_names:
-            skips["skip_host"] = 1
-        if "accept-encoding" in header_names:
-            skips["skip_accept_encoding"] = 1
-        self.putrequest(method, url, **skips)
-        if "content-length" not in header_names:
-            if "transfer-encoding" not in header_names:
-                encode_chunked = False
-                content_length = self._get_content_length(body, method)
-                if content_length is None:
-                    if body is not None:
-                        encode_chunked = True
-                        self.putheader("Transfer-Encoding", "chunked")
-                else:
-                    self.putheader("Content-Length", str(content_length))
-        else:
-            encode_chunked = False
-        for hdr, value in headers.items():
-            self.putheader(hdr, value)
+        body, encode_chunked = client._request_head(self, method, url, body, headers,
+                                                    encode_chunked)
         await self.endheaders(body, encode_chunked=encode_chunked)
 
     async def endheaders(self, message_body=None, *, encode_chunked=False):

@@ -361,6 +361,39 @@ class _ConnectionSocket:
         return "<httpc connection socket fd=%d>" % self.fileno()
 
 
+def _request_head(conn, method, url, body, headers, encode_chunked):
+    """The head of a request the one-call native leaves to Python, as
+    http.client.HTTPConnection._send_request builds it (shared by the
+    blocking and the asyncio connections). Returns the body (text encoded)
+    and whether it is to be chunked."""
+    header_names = frozenset(k.lower() for k in headers)
+    skips = {}
+    if "host" in header_names:
+        skips["skip_host"] = 1
+    if "accept-encoding" in header_names:
+        skips["skip_accept_encoding"] = 1
+    conn.putrequest(method, url, **skips)
+    if "content-length" not in header_names:
+        if "transfer-encoding" not in header_names:
+            encode_chunked = False
+            content_length = conn._get_content_length(body, method)
+            if content_length is None:
+                if body is not None:
+                    if conn.debuglevel > 0:
+                        print("Unable to determine size of %r" % body)
+                    encode_chunked = True
+                    conn.putheader("Transfer-Encoding", "chunked")
+            else:
+                conn.putheader("Content-Length", str(content_length))
+    else:
+        encode_chunked = False
+    for hdr, value in headers.items():
+        conn.putheader(hdr, value)
+    if isinstance(body, str):
+        body = _encode(body, "body")
+    return body, encode_chunked
+
+
 class HTTPConnection:
     """http.client.HTTPConnection over a C connection handle."""
 
@@ -498,32 +531,7 @@ class HTTPConnection:
             self._send_request(method, url, body, headers, encode_chunked)
 
     def _send_request(self, method, url, body, headers, encode_chunked):
-        # As http.client.HTTPConnection._send_request.
-        header_names = frozenset(k.lower() for k in headers)
-        skips = {}
-        if "host" in header_names:
-            skips["skip_host"] = 1
-        if "accept-encoding" in header_names:
-            skips["skip_accept_encoding"] = 1
-        self.putrequest(method, url, **skips)
-        if "content-length" not in header_names:
-            if "transfer-encoding" not in header_names:
-                encode_chunked = False
-                content_length = self._get_content_length(body, method)
-                if content_length is None:
-                    if body is not None:
-                        if self.debuglevel > 0:
-                            print("Unable to determine size of %r" % body)
-                        encode_chunked = True
-                        self.putheader("Transfer-Encoding", "chunked")
-                else:
-                    self.putheader("Content-Length", str(content_length))
-        else:
-            encode_chunked = False
-        for hdr, value in headers.items():
-            self.putheader(hdr, value)
-        if isinstance(body, str):
-            body = _encode(body, "body")
+        body, encode_chunked = _request_head(self, method, url, body, headers, encode_chunked)
         self.endheaders(body, encode_chunked=encode_chunked)
 
     @staticmethod
