@@ -1,6 +1,7 @@
 /* The wolfSSL transport: TLS over a non-blocking socket; WANT_READ and
- * WANT_WRITE become WOULD_BLOCK, and the caller waits. Our own I/O callbacks keep the socket's
- * errno (so a reset is CONNECTION_RESET, not a bare TLS error) and send with MSG_NOSIGNAL. */
+ * WANT_WRITE become WOULD_BLOCK, and the caller waits. Our own I/O
+ * callbacks keep the socket's errno (so a reset is CONNECTION_RESET, not a
+ * bare TLS error) and send with MSG_NOSIGNAL. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <poll.h>
