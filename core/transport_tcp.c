@@ -59,7 +59,11 @@ void hc_cancel_request(hc_cancel *c)
      * hc_wait_fd: either it sees `requested`, or we see its descriptor. */
     atomic_store(&c->requested, 1);
     pthread_mutex_lock(&c->lock);
-    int fd = atomic_load(&c->waiting_fd);
+    /* Only while the request is still pending: once the owner has taken it
+     * (it may do so without waiting, before a receive), the descriptor now
+     * published belongs to a later operation, which must not be woken by an
+     * EOF it would read as the peer's. */
+    int fd = atomic_load(&c->requested) ? atomic_load(&c->waiting_fd) : -1;
     /* Wakes a poll on connect, TLS, send or receive; the resolver's
      * eventfd is woken by a count instead. */
     if (fd >= 0 && shutdown(fd, SHUT_RDWR) < 0 && errno == ENOTSOCK) {
