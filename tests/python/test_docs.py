@@ -74,11 +74,13 @@ def repository_files():
 class CitedDocuments(unittest.TestCase):
     def test_cited_documents_are_in_the_repository(self):
         cited = re.compile(r"\b(docs/[A-Za-z0-9_.-]+\.md)\b")
-        outside = re.compile(r"shared/design|\bERRORS\.md|\bASYNC\.md|\bSTYLE\.md|"
+        # The design folder outside the repository, named in parts so that
+        # this file does not cite it itself.
+        outside = re.compile("/".join(("shared", "design")) + r"|\bERRORS\.md|\bASYNC\.md|\bSTYLE\.md|"
                              r"\bTOOLCHAIN\.md|\bARCHITECTURE\.md|\b[Ii]ssue \d+")
         for name in repository_files():
             path = os.path.join(ROOT, name)
-            if not os.path.isfile(path) or name == "tests/python/test_docs.py":
+            if not os.path.isfile(path):
                 continue
             text = open(path, encoding="utf-8", errors="replace").read()
             with self.subTest(file=name):
