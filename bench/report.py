@@ -48,7 +48,7 @@ out.append(
     " newconn modes; spread over its connections in the concurrent one), C clients included: "
     + "; ".join(f"{count:,} in {', '.join(names)}" for count, names in warmups.items())
     + ". wrk, which cannot keep a connection across runs, ran 1 s untimed first."
-    " The allocation and instruction counts below need none (runs of N and 2N).\n")
+    " The C and Python allocation and instruction counts below need none (runs of N and 2N).\n")
 out.append("## Medians\n")
 out.append("| scenario | unit | " + " | ".join(clients) + " |")
 out.append("|---|---|" + "---|" * len(clients))
@@ -93,8 +93,12 @@ if any(not metric.startswith("crypto_") for metric in extras):
         "instructions_per_request": "instructions / small request (callgrind)",
         "instructions_per_request_https": "instructions / HTTPS small request (callgrind)",
         "instructions_per_request_https_full": "instructions / HTTPS request, new connection, full handshake (callgrind)",
+        "instructions_per_request_concurrent": "instructions / small request, 100 connections at once (callgrind)",
     }
     extra_clients = [c for c in clients if any(c in v for v in extras.values())]
+    for metric, by_client in extras.items():  # clients measured only here
+        if not metric.startswith("crypto_"):
+            extra_clients += [c for c in by_client if c not in extra_clients]
     out.append("\n## Memory and instructions (client process only)\n")
     out.append("| metric | " + " | ".join(extra_clients) + " |")
     out.append("|---|" + "---|" * len(extra_clients))
@@ -115,11 +119,23 @@ if any(not metric.startswith("crypto_") for metric in extras):
         out.append(f"| {label} | " + " | ".join(cells) + " |")
     out.append("\nAllocations and instructions: runs of N and 2N small keep-alive requests,"
                " difference ÷ N (steady state, start-up excluded).")
-    for metric in ("instructions_per_request", "instructions_per_request_https"):
-        theirs, ours = (extras.get(metric, {}).get(c) for c in ("http.client", "httpc-py"))
-        if theirs and ours and int(ours) > 0:
-            out.append(f"\n{labels[metric]}: http.client ÷ httpc through Python ="
-                       f" {int(theirs) / int(ours):.1f}× fewer.")
+    out.append("\nThe Lua and Node clients: runs of N and 2N after the same untimed warm-up"
+               " (JIT peers warm), Node with --single-threaded (no background compiler or GC"
+               " threads); a collection or tier-up landing in one run only moves a figure by"
+               " about 10%.")
+    for metric in ("instructions_per_request", "instructions_per_request_https",
+                   "instructions_per_request_concurrent"):
+        for theirs_name, ours_name in (("libcurl-multi", "httpc-multi"),
+                                       ("lua-http-multi", "httpc-luajit-multi"),
+                                       ("undici-multi", "httpc-node-multi"),
+                                       ("undici-multi", "httpc-node-conn-multi"),("http.client", "httpc-py"), ("libcurl", "httpc"),
+                                       ("luasocket", "httpc-lua"), ("lua-http", "httpc-luajit"),
+                                       ("undici", "httpc-node"), ("undici", "httpc-node-conn"),
+                                       ("undici", "httpc-node-sync"), ("node", "httpc-node-sync")):
+            theirs, ours = (extras.get(metric, {}).get(c) for c in (theirs_name, ours_name))
+            if theirs and ours and int(ours) > 0:
+                out.append(f"\n{labels[metric]}: {theirs_name} ÷ {ours_name} ="
+                           f" {int(theirs) / int(ours):.1f}× fewer.")
 
 crypto = [m for m in extras if m.startswith("crypto_")]
 if crypto:

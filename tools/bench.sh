@@ -352,6 +352,33 @@ if [ "${BENCH_EXTRAS:-1}" = 1 ]; then
       [ ${#totals[@]} = 2 ] && printf 'instructions_per_request_https_full\t%s\t%s\n' "$cname" \
         $(((totals[1] - totals[0]) / 20)) >>"$extras"
     done
+    # The Lua and Node clients, JIT peers among them, and every event-loop
+    # client under the concurrent scenario: each run first makes
+    # WARMUP untimed requests (the same in both runs, so it cancels out),
+    # then N or 2N. N is larger than above because a collection or a JIT
+    # tier-up that lands in one run and not the other is spread over N.
+    # Node runs with --single-threaded: V8's background compiler and GC
+    # threads would add work that callgrind counts but no request needs.
+    script_n=$([ "$quick" = 1 ] && echo 1000 || echo 4000)
+    for client in "${CLIENTS[@]}"; do
+      IFS='|' read -r cname divisor command <<<"$client"
+      want "${BENCH_CLIENTS:-}" "$cname" || continue
+      case $cname in *-multi | node | undici | httpc-node* | *lua* | luasocket) ;; *) continue ;; esac
+      command=${command/#node /node --single-threaded }
+      mode=keepalive metric=instructions_per_request
+      [[ "$cname" == *-multi ]] && mode=concurrent100 metric=instructions_per_request_concurrent
+      n=$((script_n / (divisor > 4 ? divisor / 4 : 1))) # lua-http and LuaSocket are slow under valgrind
+      totals=()
+      for requests in "$n" $((2 * n)); do
+        out=$work/callgrind.$cname.script.$requests
+        BENCH_WARMUP=$WARMUP timeout -k 5 600 "${pin[@]}" valgrind --tool=callgrind \
+          --callgrind-out-file="$out" $command 127.0.0.1 "$http_port" /small "$requests" 0 "$mode" \
+          >/dev/null 2>&1 || break
+        totals+=("$(sed -n 's/^totals: *\([0-9]*\).*/\1/p;s/^summary: *\([0-9]*\).*/\1/p' "$out" | head -n 1)")
+      done
+      [ ${#totals[@]} = 2 ] && printf '%s\t%s\t%s\n' "$metric" "$cname" \
+        $(((totals[1] - totals[0]) / n)) >>"$extras"
+    done
     log "callgrind done"
   fi
   # wolfCrypt's AEAD speed in-process (16 KiB records): the wolfSSL inside
