@@ -530,25 +530,71 @@ static const httpc_body *luahttpc_body_from(lua_State *L, int arg, httpc_body *b
     }
 }
 
+/* Pushes what a pending operation waits for, in the terms of a cqueues
+ * pollable: the descriptor (nil: none), the events ("r", "w", "rw" or nil)
+ * and the seconds left (nil: no deadline). */
+static void luahttpc_push_wait(lua_State *L, const httpc_wait *w)
+{
+    if (w->fd >= 0)
+        lua_pushinteger(L, w->fd);
+    else
+        lua_pushnil(L);
+    int rw = w->events & (HTTPC_WAIT_READ | HTTPC_WAIT_WRITE);
+    if (rw == (HTTPC_WAIT_READ | HTTPC_WAIT_WRITE))
+        lua_pushliteral(L, "rw");
+    else if (rw == HTTPC_WAIT_WRITE)
+        lua_pushliteral(L, "w");
+    else if (rw == HTTPC_WAIT_READ)
+        lua_pushliteral(L, "r");
+    else
+        lua_pushnil(L);
+    if (w->timeout_ms >= 0)
+        lua_pushnumber(L, (lua_Number)w->timeout_ms / 1000.0);
+    else
+        lua_pushnil(L);
+}
+
+/* A call that would block (non-blocking mode) returns false; when the
+ * argument at `waiter` is a table, it first gets what the operation waits
+ * for as the fields cqueues reads from a pollable (pollfd, events,
+ * timeout), so the Lua layer hands it to the loop with no further call.
+ * waiter 0: none. */
+static int luahttpc_would_block(lua_State *L, int waiter, httpc_conn *conn, httpc_response *resp)
+{
+    if (waiter > 0 && lua_type(L, waiter) == LUA_TTABLE) {
+        httpc_wait w;
+        if (conn)
+            httpc_conn_wait(conn, &w);
+        else
+            httpc_response_wait(resp, &w);
+        luahttpc_push_wait(L, &w);
+        lua_setfield(L, waiter, "timeout");
+        lua_setfield(L, waiter, "events");
+        lua_setfield(L, waiter, "pollfd");
+    }
+    lua_pushboolean(L, 0);
+    return 1;
+}
+
 /* After a send: re-raises an error caught in the body source, else raises
  * rc when it is a failure. Returns the number of results: false when the
- * send would block (non-blocking mode), else none. */
-static int luahttpc_check_send(lua_State *L, int rc, const luahttpc_source *src)
+ * send would block (non-blocking mode; the waiter at `waiter` filled), else
+ * none. */
+static int luahttpc_check_send(lua_State *L, int rc, const luahttpc_source *src, httpc_conn *conn,
+                               int waiter)
 {
     if (src->failed) {
         lua_pushvalue(L, src->err);
         lua_error(L);
     }
-    if (rc == HTTPC_E_WOULD_BLOCK) {
-        lua_pushboolean(L, 0);
-        return 1;
-    }
+    if (rc == HTTPC_E_WOULD_BLOCK)
+        return luahttpc_would_block(L, waiter, conn, NULL);
     if (rc < 0)
         luahttpc_raise(L, rc, NULL);
     return 0;
 }
 
-/* request(conn, method, url, body, headers, encode_chunked) */
+/* request(conn, method, url, body, headers, encode_chunked [, waiter]) */
 static int luahttpc_request(lua_State *L)
 {
     httpc_conn *conn = luahttpc_conn_arg(L, 1, ":request");
@@ -561,7 +607,7 @@ static int luahttpc_request(lua_State *L)
     luahttpc_source src;
     const httpc_body *pbody = luahttpc_body_from(L, 4, &body, &src, ":request");
     int rc = httpc_conn_request(conn, method, url, pbody, h.items, h.n, flags);
-    return luahttpc_check_send(L, rc, &src);
+    return luahttpc_check_send(L, rc, &src, conn, 7);
 }
 
 /* endheaders(conn, body, encode_chunked) */
@@ -572,7 +618,7 @@ static int luahttpc_endheaders(lua_State *L)
     luahttpc_source src;
     const httpc_body *pbody = luahttpc_body_from(L, 2, &body, &src, ":endheaders");
     int rc = httpc_conn_endheaders(conn, pbody, lua_toboolean(L, 3) ? HTTPC_ENCODE_CHUNKED : 0);
-    return luahttpc_check_send(L, rc, &src);
+    return luahttpc_check_send(L, rc, &src, conn, 0);
 }
 
 /* putheader(conn, name, value...) */
@@ -604,17 +650,15 @@ static int luahttpc_set_tunnel(lua_State *L)
     return 0;
 }
 
-/* getresponse(conn) -> resp, status, reason, version, will_close, chunked,
- * length (nil: unknown), or false when it would block */
+/* getresponse(conn [, waiter]) -> resp, status, reason, version,
+ * will_close, chunked, length (nil: unknown), or false when it would block */
 static int luahttpc_getresponse(lua_State *L)
 {
     httpc_conn *conn = luahttpc_conn_arg(L, 1, ":getresponse");
     httpc_response *resp = NULL;
     int rc = httpc_conn_getresponse(conn, &resp);
-    if (rc == HTTPC_E_WOULD_BLOCK) {
-        lua_pushboolean(L, 0);
-        return 1;
-    }
+    if (rc == HTTPC_E_WOULD_BLOCK)
+        return luahttpc_would_block(L, 2, conn, NULL);
     if (rc < 0)
         return luahttpc_raise(L, rc, NULL);
     SWIG_NewPointerObj(L, resp, SWIGTYPE_p_httpc_response, 1);
@@ -631,17 +675,16 @@ static int luahttpc_getresponse(lua_State *L)
     return 7;
 }
 
-/* read_all(resp) -> string; IncompleteRead carries the partial body. */
+/* read_all(resp [, waiter]) -> string; IncompleteRead carries the partial
+ * body. */
 static int luahttpc_read_all(lua_State *L)
 {
     httpc_response *resp = luahttpc_resp_arg(L, 1, ":read");
     char *data = NULL;
     size_t len = 0;
     int rc = httpc_response_read_all(resp, &data, &len);
-    if (rc == HTTPC_E_WOULD_BLOCK) { /* what arrived stays in the response */
-        lua_pushboolean(L, 0);
-        return 1;
-    }
+    if (rc == HTTPC_E_WOULD_BLOCK) /* what arrived stays in the response */
+        return luahttpc_would_block(L, 2, NULL, resp);
     lua_pushlstring(L, data ? data : "", len);
     httpc_free(data);
     if (rc < 0) {
@@ -675,11 +718,11 @@ static char *luahttpc_scratch(lua_State *L, size_t cap)
 
 typedef int (*luahttpc_reader)(httpc_response *, void *, size_t, size_t *);
 
-/* read(resp, n, kind [, buffer]) -> string ("" at the end), or false when
- * the read would block: kind 0 read, 1 read1, 2 readline (at most n bytes).
- * buffer (from raw.buffer, at least n bytes): where the bytes land; a read
- * that would block keeps what it copied there and must be called again
- * with the same buffer (non-blocking mode). */
+/* read(resp, n, kind [, buffer [, waiter]]) -> string ("" at the end), or
+ * false when the read would block: kind 0 read, 1 read1, 2 readline (at
+ * most n bytes). buffer (from raw.buffer, at least n bytes): where the
+ * bytes land; a read that would block keeps what it copied there and must
+ * be called again with the same buffer (non-blocking mode). */
 static int luahttpc_read(lua_State *L)
 {
     static const luahttpc_reader readers[] = {httpc_response_read, httpc_response_read1,
@@ -702,10 +745,8 @@ static int luahttpc_read(lua_State *L)
     }
     size_t n = 0;
     int rc = readers[kind](resp, buf, (size_t)cap, &n);
-    if (rc == HTTPC_E_WOULD_BLOCK) {
-        lua_pushboolean(L, 0);
-        return 1;
-    }
+    if (rc == HTTPC_E_WOULD_BLOCK)
+        return luahttpc_would_block(L, 5, NULL, resp);
     if (rc < 0)
         return luahttpc_raise(L, rc, NULL);
     lua_pushlstring(L, buf, n);
@@ -782,23 +823,7 @@ static int luahttpc_wait_info(lua_State *L)
         httpc_conn_wait(p, &w);
     else
         httpc_response_wait(luahttpc_resp_arg(L, 1, ":pollfd"), &w);
-    if (w.fd >= 0)
-        lua_pushinteger(L, w.fd);
-    else
-        lua_pushnil(L);
-    int rw = w.events & (HTTPC_WAIT_READ | HTTPC_WAIT_WRITE);
-    if (rw == (HTTPC_WAIT_READ | HTTPC_WAIT_WRITE))
-        lua_pushliteral(L, "rw");
-    else if (rw == HTTPC_WAIT_WRITE)
-        lua_pushliteral(L, "w");
-    else if (rw == HTTPC_WAIT_READ)
-        lua_pushliteral(L, "r");
-    else
-        lua_pushnil(L);
-    if (w.timeout_ms >= 0)
-        lua_pushnumber(L, (lua_Number)w.timeout_ms / 1000.0);
-    else
-        lua_pushnil(L);
+    luahttpc_push_wait(L, &w);
     return 3;
 }
 
@@ -910,7 +935,8 @@ static const luaL_Reg luahttpc_natives[] = {{"buffer", luahttpc_buffer},
                                             {"wait_fd", luahttpc_wait_fd},
                                             {"set_announcer", luahttpc_set_announcer},
                                             {"announce_sockets", luahttpc_announce_sockets},
-                                            {"body_write", luahttpc_body_write},{"set_error_factory", luahttpc_set_error_factory},
+                                            {"body_write", luahttpc_body_write},
+                                            {"set_error_factory", luahttpc_set_error_factory},
                                             {"conn_new", luahttpc_conn_new},
                                             {"request", luahttpc_request},
                                             {"endheaders", luahttpc_endheaders},

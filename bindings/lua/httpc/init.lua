@@ -210,9 +210,10 @@ end
 ---------------------------------------------------------------------------
 -- Inside a cqueues coroutine every call runs its C call in non-blocking
 -- mode; when that would block (the native returns false), the coroutine
--- waits with cqueues.poll(obj) (connections and responses are pollables:
--- :pollfd(), :events(), :timeout()) and makes the same call again, which
--- resumes where it stopped. Outside cqueues calls block as before.
+-- waits in the loop, as cqueues.poll(obj) would (connections and responses
+-- are pollables: :pollfd(), :events(), :timeout()), and makes the same call
+-- again, which resumes where it stopped. Outside cqueues calls block as
+-- before.
 
 local loaded = package.loaded
 local wait_info, wait_fd, PUSH_BODY = raw.wait_info, raw.wait_fd, raw.PUSH_BODY
@@ -254,27 +255,41 @@ local function mode(conn)
   return cq
 end
 
--- What cqueues.poll is given: one table per connection or response,
--- filled with one C call per wait (cqueues asks pollfd, events and timeout
--- in turn; asking the object itself would make three).
-local Waiter = {}
-Waiter.__index = Waiter
-function Waiter:pollfd() return self.fd end
-function Waiter:events() return self.ev end
-function Waiter:timeout() return self.to end
+-- What the loop is given to wait on: one plain table per connection or
+-- response, whose fields pollfd, events and timeout cqueues reads as it
+-- reads a pollable's methods (three Lua calls fewer per wait). The hot
+-- natives fill it themselves when they would block.
+local function waiter_of(obj)
+  local w = obj._waiter
+  if w == nil then
+    w = {}
+    obj._waiter = w
+  end
+  return w
+end
+
+local yield = coroutine.yield
+
+-- Hands the filled waiter to the cqueues loop and returns once it is ready
+-- (or timed out). cqueues.poll(w) is cqueues.running() and then this yield;
+-- the caller already knows it runs in the loop (mode() asked).
+local function suspend(cq, w)
+  local poll_marker = cq._POLL
+  if poll_marker ~= nil then
+    yield(poll_marker, w)
+  else
+    cq.poll(w)
+  end
+end
 
 -- Waits until obj's pending operation can go on (or its deadline): in the
 -- cqueues loop, or with poll(2) for a response left in non-blocking mode.
 local function wait_for(obj, cq)
   local handle = obj._c or obj._r
   if cq then
-    local w = obj._waiter
-    if w == nil then
-      w = setmetatable({}, Waiter)
-      obj._waiter = w
-    end
-    w.fd, w.ev, w.to = wait_info(handle)
-    cq.poll(w)
+    local w = waiter_of(obj)
+    w.pollfd, w.events, w.timeout = wait_info(handle)
+    suspend(cq, w)
   else
     wait_fd(wait_info(handle))
   end
@@ -331,10 +346,19 @@ local function rread(self, cap, kind)
       buf = raw.buffer(cap)
       self._buf, self._buf_cap = buf, cap
     end
-    data = raw_read(self._r, cap, kind, buf)
-    while data == false do
-      wait_for(self, cq)
+    if cq then
+      local w = waiter_of(self)
+      data = raw_read(self._r, cap, kind, buf, w)
+      while data == false do
+        suspend(cq, w)
+        data = raw_read(self._r, cap, kind, buf, w)
+      end
+    else
       data = raw_read(self._r, cap, kind, buf)
+      while data == false do
+        wait_for(self, cq)
+        data = raw_read(self._r, cap, kind, buf)
+      end
     end
   end
   local length = self.length
@@ -343,11 +367,17 @@ local function rread(self, cap, kind)
 end
 
 local function rread_all(self)
-  local cq = mode(self._conn)
-  local data = raw_read_all(self._r)
-  while data == false do
-    wait_for(self, cq)
+  local conn, data = self._conn
+  if not conn._nb_ever and loaded.cqueues == nil then -- blocking, the common case first
     data = raw_read_all(self._r)
+  else
+    local cq = mode(conn)
+    local w = cq and waiter_of(self)
+    data = raw_read_all(self._r, w)
+    while data == false do
+      if cq then suspend(cq, w) else wait_for(self, cq) end
+      data = raw_read_all(self._r, w)
+    end
   end
   if self.length then self.length = 0 end
   return data
@@ -609,22 +639,30 @@ function Connection:request(method, url, body, headers, opts)
   if cq == nil then
     raw_request(self._c, method, url, body, headers, chunked)
   elseif type(body) == "function" then
-    while raw_request(self._c, method, url, PUSH_BODY, headers, chunked) == false do
-      wait_for(self, cq)
+    local w = waiter_of(self)
+    while raw_request(self._c, method, url, PUSH_BODY, headers, chunked, w) == false do
+      suspend(cq, w)
     end
     push_body(self, cq, body)
   else
-    while raw_request(self._c, method, url, body, headers, chunked) == false do wait_for(self, cq) end
+    local w = waiter_of(self)
+    while raw_request(self._c, method, url, body, headers, chunked, w) == false do suspend(cq, w) end
   end
 end
 
 --- Reads the response head; the body is read from the response object.
 function Connection:getresponse()
-  local cq = mode(self)
-  local r, status, reason, version, will_close, chunked, length = raw_getresponse(self._c)
-  while r == false do
-    wait_for(self, cq)
+  local r, status, reason, version, will_close, chunked, length
+  if loaded.cqueues == nil and not self._nb then -- blocking, the common case first
     r, status, reason, version, will_close, chunked, length = raw_getresponse(self._c)
+  else
+    local cq = mode(self)
+    local w = cq and waiter_of(self)
+    r, status, reason, version, will_close, chunked, length = raw_getresponse(self._c, w)
+    while r == false do
+      if cq then suspend(cq, w) else wait_for(self, cq) end
+      r, status, reason, version, will_close, chunked, length = raw_getresponse(self._c, w)
+    end
   end
   -- _conn: the body comes through the connection's socket, which must not
   -- be collected while the response is still read (http.client's response
