@@ -247,20 +247,63 @@ HTTPC_LUA_CHECKED(httpc_tls_context_set_min_version)
 /* ---------------------------------------------------------------------- */
 
 %{
+/* The handle in the SWIG userdata at `arg` of exactly `type`, found by a
+ * pointer comparison (SWIG_ConvertPtr compares type names on every call),
+ * else what SWIG's own conversion finds, else NULL. */
+static void *luahttpc_handle_arg(lua_State *L, int arg, swig_type_info *type)
+{
+    if (lua_type(L, arg) == LUA_TUSERDATA &&
+        luahttpc_rawlen(L, arg) == sizeof(swig_lua_userdata)) {
+        swig_lua_userdata *usr = lua_touserdata(L, arg);
+        if (usr->type == type)
+            return usr->ptr;
+    }
+    void *p = NULL;
+    return SWIG_IsOK(SWIG_ConvertPtr(L, arg, &p, type, 0)) ? p : NULL;
+}
+
 static httpc_conn *luahttpc_conn_arg(lua_State *L, int arg, const char *fname)
 {
-    httpc_conn *conn = NULL;
-    if (!SWIG_IsOK(SWIG_ConvertPtr(L, arg, (void **)&conn, SWIGTYPE_p_httpc_conn, 0)) || !conn)
+    httpc_conn *conn = luahttpc_handle_arg(L, arg, SWIGTYPE_p_httpc_conn);
+    if (!conn)
         luahttpc_arg_error(L, arg, fname, "connection");
     return conn;
 }
 
 static httpc_response *luahttpc_resp_arg(lua_State *L, int arg, const char *fname)
 {
-    httpc_response *resp = NULL;
-    if (!SWIG_IsOK(SWIG_ConvertPtr(L, arg, (void **)&resp, SWIGTYPE_p_httpc_response, 0)) || !resp)
+    httpc_response *resp = luahttpc_handle_arg(L, arg, SWIGTYPE_p_httpc_response);
+    if (!resp)
         luahttpc_arg_error(L, arg, fname, "response");
     return resp;
+}
+
+/* Registry key of the metatable SWIG gives response handles. */
+static char luahttpc_response_mt_key;
+
+/* Pushes a new response handle owned by Lua, as SWIG_NewPointerObj would,
+ * with its metatable taken from the registry under a light key (SWIG looks
+ * it up by class name: two string lookups per response). */
+static void luahttpc_push_response(lua_State *L, httpc_response *resp)
+{
+    lua_pushlightuserdata(L, &luahttpc_response_mt_key);
+    lua_rawget(L, LUA_REGISTRYINDEX);
+    if (!lua_istable(L, -1)) { /* the first response: SWIG's way, then kept */
+        lua_pop(L, 1);
+        SWIG_NewPointerObj(L, resp, SWIGTYPE_p_httpc_response, 1);
+        if (lua_getmetatable(L, -1)) {
+            lua_pushlightuserdata(L, &luahttpc_response_mt_key);
+            lua_insert(L, -2);
+            lua_rawset(L, LUA_REGISTRYINDEX);
+        }
+        return;
+    }
+    swig_lua_userdata *usr = lua_newuserdata(L, sizeof *usr);
+    usr->ptr = resp;
+    usr->type = SWIGTYPE_p_httpc_response;
+    usr->own = 1;
+    lua_insert(L, -2);
+    lua_setmetatable(L, -2);
 }
 
 /* set_error_factory(fn) */
@@ -661,7 +704,7 @@ static int luahttpc_getresponse(lua_State *L)
         return luahttpc_would_block(L, 2, conn, NULL);
     if (rc < 0)
         return luahttpc_raise(L, rc, NULL);
-    SWIG_NewPointerObj(L, resp, SWIGTYPE_p_httpc_response, 1);
+    luahttpc_push_response(L, resp);
     lua_pushinteger(L, httpc_response_status(resp));
     lua_pushstring(L, httpc_response_reason(resp));
     lua_pushinteger(L, httpc_response_version(resp));
@@ -718,7 +761,8 @@ static char *luahttpc_scratch(lua_State *L, size_t cap)
 
 typedef int (*luahttpc_reader)(httpc_response *, void *, size_t, size_t *);
 
-/* read(resp, n, kind [, buffer [, waiter]]) -> string ("" at the end), or
+/* read(resp, n, kind [, buffer [, waiter]]) -> string ("" at the end, the
+ * response then closed), or
  * false when the read would block: kind 0 read, 1 read1, 2 readline (at
  * most n bytes). buffer (from raw.buffer, at least n bytes): where the
  * bytes land; a read that would block keeps what it copied there and must
@@ -749,6 +793,8 @@ static int luahttpc_read(lua_State *L)
         return luahttpc_would_block(L, 5, NULL, resp);
     if (rc < 0)
         return luahttpc_raise(L, rc, NULL);
+    if (n == 0 && cap > 0) /* the end of the body: closed here, one call fewer */
+        httpc_response_close(resp);
     lua_pushlstring(L, buf, n);
     return 1;
 }
@@ -804,6 +850,17 @@ static int luahttpc_proxy_headers(lua_State *L)
                                         luahttpc_conn_arg(L, 1, ":get_proxy_response_headers")));
 }
 
+/* fileno(conn) -> the socket's descriptor, or nil when not connected. */
+static int luahttpc_fileno(lua_State *L)
+{
+    int fd = httpc_conn_fileno(luahttpc_conn_arg(L, 1, ":fileno"));
+    if (fd < 0)
+        lua_pushnil(L);
+    else
+        lua_pushinteger(L, fd);
+    return 1;
+}
+
 /* buffer(n) -> a userdata of n bytes for reads that resume (see read). */
 static int luahttpc_buffer(lua_State *L)
 {
@@ -818,9 +875,9 @@ static int luahttpc_buffer(lua_State *L)
 static int luahttpc_wait_info(lua_State *L)
 {
     httpc_wait w;
-    void *p = NULL;
-    if (SWIG_IsOK(SWIG_ConvertPtr(L, 1, &p, SWIGTYPE_p_httpc_conn, 0)) && p)
-        httpc_conn_wait(p, &w);
+    httpc_conn *conn = luahttpc_handle_arg(L, 1, SWIGTYPE_p_httpc_conn);
+    if (conn)
+        httpc_conn_wait(conn, &w);
     else
         httpc_response_wait(luahttpc_resp_arg(L, 1, ":pollfd"), &w);
     luahttpc_push_wait(L, &w);
@@ -931,6 +988,7 @@ static int luahttpc_body_write(lua_State *L)
 }
 
 static const luaL_Reg luahttpc_natives[] = {{"buffer", luahttpc_buffer},
+                                            {"fileno", luahttpc_fileno},
                                             {"wait_info", luahttpc_wait_info},
                                             {"wait_fd", luahttpc_wait_fd},
                                             {"set_announcer", luahttpc_set_announcer},

@@ -323,10 +323,10 @@ local function live(self)
   return r
 end
 
+-- After a read gave "": the native has already closed the C response.
 local function end_of_body(self)
-  self._eof = true
+  self._conn = false
   if self.length then self.length = 0 end
-  response_close(self._r)
 end
 
 local READ_PIECE = 1024 * 1024
@@ -402,12 +402,12 @@ local function read_line(self, keep_newline)
 end
 
 local function read_one(self, fmt)
-  if self._eof then
+  if not self._conn then -- the end of the body was read
     return (fmt == "a" or fmt == "*a") and "" or (fmt == 0 and nil) or nil
   end
   if fmt == "a" or fmt == "*a" then
     local data = rread_all(self)
-    self._eof = true
+    self._conn = false
     return data
   elseif type(fmt) == "number" then
     if fmt ~= fmt or fmt < 0 or fmt % 1 ~= 0 then
@@ -416,7 +416,14 @@ local function read_one(self, fmt)
     if fmt == 0 then return "" end
     -- At most READ_PIECE bytes per native call (its buffer is sized by the
     -- count): larger counts are read in pieces, as file:read(n) gives them.
-    local data = rread(self, fmt < READ_PIECE and fmt or READ_PIECE, 0)
+    local cap, data = fmt < READ_PIECE and fmt or READ_PIECE
+    if not self._conn._nb_ever and loaded.cqueues == nil then -- blocking: rread's first case
+      data = raw_read(self._r, cap, 0)
+      local length = self.length
+      if length then self.length = length - #data end
+    else
+      data = rread(self, cap, 0)
+    end
     if data == "" then
       end_of_body(self)
       return nil
@@ -443,7 +450,7 @@ end
 --- r:read(...) as file:read: "a" (the rest, "" at the end), "l" (a line
 -- without its newline), "L" (with it), n (up to n bytes); nil at the end.
 function Response:read(...)
-  live(self)
+  if self._closed then live(self) end
   local n = select("#", ...)
   if n <= 1 then return read_one(self, (...) or "l") end
   local out = {}
@@ -467,7 +474,7 @@ end
 --- Reads up to n bytes with at most one receive (http.client's read1).
 function Response:read1(n)
   live(self)
-  if self._eof then return nil end
+  if not self._conn then return nil end
   local data = rread(self, n or 65536, 1)
   if data == "" then
     end_of_body(self)
@@ -479,6 +486,7 @@ end
 --- Buffered body bytes, without consuming them.
 function Response:peek()
   local r = live(self)
+  if not self._conn then return "" end
   local cq = mode(self._conn)
   local data = raw.peek(r)
   while data == false do
@@ -515,7 +523,7 @@ function Response:close()
 end
 
 function Response:isclosed()
-  return self._closed or self._eof or raw.httpc_response_isclosed(self._r) == 1
+  return self._closed or not self._conn or raw.httpc_response_isclosed(self._r) == 1
 end
 
 function Response:fileno()
@@ -666,11 +674,12 @@ function Connection:getresponse()
   end
   -- _conn: the body comes through the connection's socket, which must not
   -- be collected while the response is still read (http.client's response
-  -- holds its socket the same way).
-  -- _eof given now: a key added later would grow the table (a rehash per
-  -- response, measurable on small requests)
+  -- holds its socket the same way); false once the body was read to its
+  -- end, which is also the end-of-body mark. Eight keys, all given now: one
+  -- more, or a key added later, takes the table to the next hash size (a
+  -- rehash or a larger table per response, measurable on small requests).
   return setmetatable({_r = r, _conn = self, status = status, reason = reason, version = version,
-                       will_close = will_close, chunked = chunked, length = length, _eof = false},
+                       will_close = will_close, chunked = chunked, length = length},
                       Response)
 end
 
@@ -774,10 +783,9 @@ function Connection:close()
 end
 
 --- The socket's descriptor, or nil when not connected.
+local raw_fileno = raw.fileno
 function Connection:fileno()
-  local fd = raw.httpc_conn_fileno(self._c)
-  if fd < 0 then return nil end
-  return fd
+  return raw_fileno(self._c)
 end
 
 Connection.__close = Connection.close
