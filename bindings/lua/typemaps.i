@@ -843,6 +843,41 @@ static int luahttpc_response_headers(lua_State *L)
                                                         : httpc_response_headers(resp));
 }
 
+/* header_table(resp) -> {["lower-case-name"] = value}, repeated fields
+ * joined by ", ": the headers as LuaSocket's one-shot returns them, built
+ * without a table per field. */
+static int luahttpc_header_table(lua_State *L)
+{
+    const httpc_headers *hs = httpc_response_headers(luahttpc_resp_arg(L, 1, "header_table"));
+    size_t n = hs ? httpc_headers_count(hs) : 0;
+    lua_createtable(L, 0, (int)n);
+    char small[64];
+    for (size_t i = 0; i < n; i++) {
+        const char *name = httpc_headers_name(hs, i);
+        size_t len = strlen(name);
+        char *lower = len < sizeof small ? small : lua_newuserdata(L, len + 1);
+        for (size_t k = 0; k < len; k++) {
+            char c = name[k];
+            lower[k] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+        }
+        lua_pushlstring(L, lower, len);
+        if (lower != small)
+            lua_remove(L, -2); /* a long name's scratch copy */
+        lua_pushvalue(L, -1);
+        lua_rawget(L, -3);
+        if (lua_isnil(L, -1)) {
+            lua_pop(L, 1);
+            lua_pushstring(L, httpc_headers_value(hs, i));
+        } else {
+            lua_pushliteral(L, ", ");
+            lua_pushstring(L, httpc_headers_value(hs, i));
+            lua_concat(L, 3);
+        }
+        lua_rawset(L, -3);
+    }
+    return 1;
+}
+
 /* proxy_headers(conn) -> list or nil */
 static int luahttpc_proxy_headers(lua_State *L)
 {
@@ -989,6 +1024,7 @@ static int luahttpc_body_write(lua_State *L)
 
 static const luaL_Reg luahttpc_natives[] = {{"buffer", luahttpc_buffer},
                                             {"fileno", luahttpc_fileno},
+                                            {"header_table", luahttpc_header_table},
                                             {"wait_info", luahttpc_wait_info},
                                             {"wait_fd", luahttpc_wait_fd},
                                             {"set_announcer", luahttpc_set_announcer},

@@ -1008,12 +1008,7 @@ end
 
 -- Lower-case names, repeated fields joined by ", " (LuaSocket's table).
 local function header_table(r)
-  local h = {}
-  for _, pair in ipairs(r:getheaders()) do
-    local k = pair[1]:lower()
-    h[k] = h[k] and (h[k] .. ", " .. pair[2]) or pair[2]
-  end
-  return h
+  return raw.header_table(r._r)
 end
 
 local function one_shot(url, opts, form_body)
