@@ -60,6 +60,10 @@ T.test("sink: the body goes to the sink, results 1, code, headers, status", func
   T.eq(status, "HTTP/1.1 200 OK", "status line")
   local got = table.concat(t)
   has(got, "GET /s HTTP/1.1\r\n", "sink contents")
+  has(got, "\r\nConnection: close\r\n", "one request per connection, said as LuaSocket says it")
+  local echoed = httpc.request(BASE .. "/k", {headers = {connection = "keep-alive"}})
+  has(echoed, "\r\nconnection: keep-alive\r\n", "the caller's Connection header")
+  lacks(echoed, "close", "no second Connection header")
   T.eq(headers["content-length"], tostring(#got), "headers with lower-case names")
 end)
 

@@ -1020,6 +1020,12 @@ local function one_shot(url, opts, form_body)
   if form_body ~= nil and not find_header(user_headers, "Content-Type") then
     user_headers[#user_headers + 1] = {"Content-Type", "application/x-www-form-urlencoded"}
   end
+  -- The connection serves this request only: said to the server, as
+  -- LuaSocket does, so it closes first (no keep-alive bookkeeping there, and
+  -- the TIME_WAIT is the server's).
+  if not find_header(user_headers, "Connection") then
+    user_headers[#user_headers + 1] = {"Connection", "close"}
+  end
   local proxy
   if opts.proxy then
     local why
