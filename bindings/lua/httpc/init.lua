@@ -782,8 +782,9 @@ function Connection:close()
   raw.httpc_conn_close(self._c)
 end
 
---- The socket's descriptor, or nil when not connected.
 local raw_fileno = raw.fileno
+
+--- The socket's descriptor, or nil when not connected.
 function Connection:fileno()
   return raw_fileno(self._c)
 end
