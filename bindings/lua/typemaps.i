@@ -641,6 +641,7 @@ static int luahttpc_check_send(lua_State *L, int rc, const luahttpc_source *src,
 static int luahttpc_request(lua_State *L)
 {
     httpc_conn *conn = luahttpc_conn_arg(L, 1, ":request");
+    int waiter = lua_gettop(L) >= 7 ? 7 : 0; /* before the slots pushed below */
     const char *method = luahttpc_text(L, 2, ":request");
     const char *url = luahttpc_text(L, 3, ":request");
     int flags = lua_toboolean(L, 6) ? HTTPC_ENCODE_CHUNKED : 0;
@@ -650,7 +651,7 @@ static int luahttpc_request(lua_State *L)
     luahttpc_source src;
     const httpc_body *pbody = luahttpc_body_from(L, 4, &body, &src, ":request");
     int rc = httpc_conn_request(conn, method, url, pbody, h.items, h.n, flags);
-    return luahttpc_check_send(L, rc, &src, conn, 7);
+    return luahttpc_check_send(L, rc, &src, conn, waiter);
 }
 
 /* endheaders(conn, body, encode_chunked) */
@@ -772,6 +773,7 @@ static int luahttpc_read(lua_State *L)
     static const luahttpc_reader readers[] = {httpc_response_read, httpc_response_read1,
                                               httpc_response_readline};
     httpc_response *resp = luahttpc_resp_arg(L, 1, ":read");
+    int waiter = lua_gettop(L) >= 5 ? 5 : 0;
     lua_Integer cap = luaL_checkinteger(L, 2);
     lua_Integer kind = luaL_optinteger(L, 3, 0);
     if (cap < 0)
@@ -790,7 +792,7 @@ static int luahttpc_read(lua_State *L)
     size_t n = 0;
     int rc = readers[kind](resp, buf, (size_t)cap, &n);
     if (rc == HTTPC_E_WOULD_BLOCK)
-        return luahttpc_would_block(L, 5, NULL, resp);
+        return luahttpc_would_block(L, waiter, NULL, resp);
     if (rc < 0)
         return luahttpc_raise(L, rc, NULL);
     if (n == 0 && cap > 0) /* the end of the body: closed here, one call fewer */
