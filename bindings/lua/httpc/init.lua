@@ -333,9 +333,11 @@ local READ_PIECE = 1024 * 1024
 
 -- A native read (kind 0 read, 1 read1, 2 readline) in the caller's mode. A
 -- non-blocking read that would block keeps the bytes it copied in its
--- buffer, so it goes to a buffer the response keeps until it completes; a
--- connection that never ran non-blocking needs none (a program that loaded
--- cqueues but reads outside its loop would otherwise get one per response).
+-- buffer, so it goes to a buffer kept until it completes: the connection's,
+-- as it has one readable response at a time (getresponse refuses a second
+-- while the first is open, close() ends it; one buffer per response was an
+-- allocation of the read's size each time). A connection that never ran
+-- non-blocking needs none.
 local function rread(self, cap, kind)
   local conn = self._conn
   local data
@@ -346,24 +348,16 @@ local function rread(self, cap, kind)
     if cq == nil and not conn._nb_ever then -- blocking, cqueues loaded
       data = raw_read(self._r, cap, kind)
     else
-      local buf = self._buf
-      if buf == nil or self._buf_cap < cap then
+      local buf = conn._buf
+      if buf == nil or conn._buf_cap < cap then
         buf = raw.buffer(cap)
-        self._buf, self._buf_cap = buf, cap
+        conn._buf, conn._buf_cap = buf, cap
       end
-      if cq then
-        local w = waiter_of(self)
+      local w = cq and waiter_of(self)
+      data = raw_read(self._r, cap, kind, buf, w)
+      while data == false do
+        if cq then suspend(cq, w) else wait_for(self, cq) end
         data = raw_read(self._r, cap, kind, buf, w)
-        while data == false do
-          suspend(cq, w)
-          data = raw_read(self._r, cap, kind, buf, w)
-        end
-      else
-        data = raw_read(self._r, cap, kind, buf)
-        while data == false do
-          wait_for(self, cq)
-          data = raw_read(self._r, cap, kind, buf)
-        end
       end
     end
   end
