@@ -495,10 +495,15 @@ int hc_response_read_all(httpc_response *r, char **out_data, size_t *out_len)
     hc_buf *all = &r->all;
     int rc = HTTPC_OK;
     for (;;) {
-        /* Grow by what arrives, never by what Content-Length promises. */
+        /* Grow by what arrives, never by what Content-Length promises; but
+         * a rest known to be smaller than one step gets just its size (a
+         * small body was otherwise copied whole by a second growth). */
+        size_t step = 16384;
+        if (!r->framing.chunked && r->framing.length >= 0 && (uint64_t)r->framing.length < step)
+            step = (size_t)r->framing.length + 1; /* and the terminating NUL */
         size_t room = all->cap - all->len;
-        if (room < 16384) {
-            if (hc_buf_reserve(all, all->cap < 65536 ? 16384 : all->cap)) {
+        if (room < step) {
+            if (hc_buf_reserve(all, step < 16384 ? step : all->cap < 65536 ? 16384 : all->cap)) {
                 rc = hc_fail(HTTPC_E_NOMEM, NULL);
                 break;
             }

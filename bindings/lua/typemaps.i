@@ -247,20 +247,63 @@ HTTPC_LUA_CHECKED(httpc_tls_context_set_min_version)
 /* ---------------------------------------------------------------------- */
 
 %{
+/* The handle in the SWIG userdata at `arg` of exactly `type`, found by a
+ * pointer comparison (SWIG_ConvertPtr compares type names on every call),
+ * else what SWIG's own conversion finds, else NULL. */
+static void *luahttpc_handle_arg(lua_State *L, int arg, swig_type_info *type)
+{
+    if (lua_type(L, arg) == LUA_TUSERDATA &&
+        luahttpc_rawlen(L, arg) == sizeof(swig_lua_userdata)) {
+        swig_lua_userdata *usr = lua_touserdata(L, arg);
+        if (usr->type == type)
+            return usr->ptr;
+    }
+    void *p = NULL;
+    return SWIG_IsOK(SWIG_ConvertPtr(L, arg, &p, type, 0)) ? p : NULL;
+}
+
 static httpc_conn *luahttpc_conn_arg(lua_State *L, int arg, const char *fname)
 {
-    httpc_conn *conn = NULL;
-    if (!SWIG_IsOK(SWIG_ConvertPtr(L, arg, (void **)&conn, SWIGTYPE_p_httpc_conn, 0)) || !conn)
+    httpc_conn *conn = luahttpc_handle_arg(L, arg, SWIGTYPE_p_httpc_conn);
+    if (!conn)
         luahttpc_arg_error(L, arg, fname, "connection");
     return conn;
 }
 
 static httpc_response *luahttpc_resp_arg(lua_State *L, int arg, const char *fname)
 {
-    httpc_response *resp = NULL;
-    if (!SWIG_IsOK(SWIG_ConvertPtr(L, arg, (void **)&resp, SWIGTYPE_p_httpc_response, 0)) || !resp)
+    httpc_response *resp = luahttpc_handle_arg(L, arg, SWIGTYPE_p_httpc_response);
+    if (!resp)
         luahttpc_arg_error(L, arg, fname, "response");
     return resp;
+}
+
+/* Registry key of the metatable SWIG gives response handles. */
+static char luahttpc_response_mt_key;
+
+/* Pushes a new response handle owned by Lua, as SWIG_NewPointerObj would,
+ * with its metatable taken from the registry under a light key (SWIG looks
+ * it up by class name: two string lookups per response). */
+static void luahttpc_push_response(lua_State *L, httpc_response *resp)
+{
+    lua_pushlightuserdata(L, &luahttpc_response_mt_key);
+    lua_rawget(L, LUA_REGISTRYINDEX);
+    if (!lua_istable(L, -1)) { /* the first response: SWIG's way, then kept */
+        lua_pop(L, 1);
+        SWIG_NewPointerObj(L, resp, SWIGTYPE_p_httpc_response, 1);
+        if (lua_getmetatable(L, -1)) {
+            lua_pushlightuserdata(L, &luahttpc_response_mt_key);
+            lua_insert(L, -2);
+            lua_rawset(L, LUA_REGISTRYINDEX);
+        }
+        return;
+    }
+    swig_lua_userdata *usr = lua_newuserdata(L, sizeof *usr);
+    usr->ptr = resp;
+    usr->type = SWIGTYPE_p_httpc_response;
+    usr->own = 1;
+    lua_insert(L, -2);
+    lua_setmetatable(L, -2);
 }
 
 /* set_error_factory(fn) */
@@ -530,28 +573,75 @@ static const httpc_body *luahttpc_body_from(lua_State *L, int arg, httpc_body *b
     }
 }
 
+/* Pushes what a pending operation waits for, in the terms of a cqueues
+ * pollable: the descriptor (nil: none), the events ("r", "w", "rw" or nil)
+ * and the seconds left (nil: no deadline). */
+static void luahttpc_push_wait(lua_State *L, const httpc_wait *w)
+{
+    if (w->fd >= 0)
+        lua_pushinteger(L, w->fd);
+    else
+        lua_pushnil(L);
+    int rw = w->events & (HTTPC_WAIT_READ | HTTPC_WAIT_WRITE);
+    if (rw == (HTTPC_WAIT_READ | HTTPC_WAIT_WRITE))
+        lua_pushliteral(L, "rw");
+    else if (rw == HTTPC_WAIT_WRITE)
+        lua_pushliteral(L, "w");
+    else if (rw == HTTPC_WAIT_READ)
+        lua_pushliteral(L, "r");
+    else
+        lua_pushnil(L);
+    if (w->timeout_ms >= 0)
+        lua_pushnumber(L, (lua_Number)w->timeout_ms / 1000.0);
+    else
+        lua_pushnil(L);
+}
+
+/* A call that would block (non-blocking mode) returns false; when the
+ * argument at `waiter` is a table, it first gets what the operation waits
+ * for as the fields cqueues reads from a pollable (pollfd, events,
+ * timeout), so the Lua layer hands it to the loop with no further call.
+ * waiter 0: none. */
+static int luahttpc_would_block(lua_State *L, int waiter, httpc_conn *conn, httpc_response *resp)
+{
+    if (waiter > 0 && lua_type(L, waiter) == LUA_TTABLE) {
+        httpc_wait w;
+        if (conn)
+            httpc_conn_wait(conn, &w);
+        else
+            httpc_response_wait(resp, &w);
+        luahttpc_push_wait(L, &w);
+        lua_setfield(L, waiter, "timeout");
+        lua_setfield(L, waiter, "events");
+        lua_setfield(L, waiter, "pollfd");
+    }
+    lua_pushboolean(L, 0);
+    return 1;
+}
+
 /* After a send: re-raises an error caught in the body source, else raises
  * rc when it is a failure. Returns the number of results: false when the
- * send would block (non-blocking mode), else none. */
-static int luahttpc_check_send(lua_State *L, int rc, const luahttpc_source *src)
+ * send would block (non-blocking mode; the waiter at `waiter` filled), else
+ * none. */
+static int luahttpc_check_send(lua_State *L, int rc, const luahttpc_source *src, httpc_conn *conn,
+                               int waiter)
 {
     if (src->failed) {
         lua_pushvalue(L, src->err);
         lua_error(L);
     }
-    if (rc == HTTPC_E_WOULD_BLOCK) {
-        lua_pushboolean(L, 0);
-        return 1;
-    }
+    if (rc == HTTPC_E_WOULD_BLOCK)
+        return luahttpc_would_block(L, waiter, conn, NULL);
     if (rc < 0)
         luahttpc_raise(L, rc, NULL);
     return 0;
 }
 
-/* request(conn, method, url, body, headers, encode_chunked) */
+/* request(conn, method, url, body, headers, encode_chunked [, waiter]) */
 static int luahttpc_request(lua_State *L)
 {
     httpc_conn *conn = luahttpc_conn_arg(L, 1, ":request");
+    int waiter = lua_gettop(L) >= 7 ? 7 : 0; /* before the slots pushed below */
     const char *method = luahttpc_text(L, 2, ":request");
     const char *url = luahttpc_text(L, 3, ":request");
     int flags = lua_toboolean(L, 6) ? HTTPC_ENCODE_CHUNKED : 0;
@@ -561,7 +651,7 @@ static int luahttpc_request(lua_State *L)
     luahttpc_source src;
     const httpc_body *pbody = luahttpc_body_from(L, 4, &body, &src, ":request");
     int rc = httpc_conn_request(conn, method, url, pbody, h.items, h.n, flags);
-    return luahttpc_check_send(L, rc, &src);
+    return luahttpc_check_send(L, rc, &src, conn, waiter);
 }
 
 /* endheaders(conn, body, encode_chunked) */
@@ -572,7 +662,7 @@ static int luahttpc_endheaders(lua_State *L)
     luahttpc_source src;
     const httpc_body *pbody = luahttpc_body_from(L, 2, &body, &src, ":endheaders");
     int rc = httpc_conn_endheaders(conn, pbody, lua_toboolean(L, 3) ? HTTPC_ENCODE_CHUNKED : 0);
-    return luahttpc_check_send(L, rc, &src);
+    return luahttpc_check_send(L, rc, &src, conn, 0);
 }
 
 /* putheader(conn, name, value...) */
@@ -604,20 +694,18 @@ static int luahttpc_set_tunnel(lua_State *L)
     return 0;
 }
 
-/* getresponse(conn) -> resp, status, reason, version, will_close, chunked,
- * length (nil: unknown), or false when it would block */
+/* getresponse(conn [, waiter]) -> resp, status, reason, version,
+ * will_close, chunked, length (nil: unknown), or false when it would block */
 static int luahttpc_getresponse(lua_State *L)
 {
     httpc_conn *conn = luahttpc_conn_arg(L, 1, ":getresponse");
     httpc_response *resp = NULL;
     int rc = httpc_conn_getresponse(conn, &resp);
-    if (rc == HTTPC_E_WOULD_BLOCK) {
-        lua_pushboolean(L, 0);
-        return 1;
-    }
+    if (rc == HTTPC_E_WOULD_BLOCK)
+        return luahttpc_would_block(L, 2, conn, NULL);
     if (rc < 0)
         return luahttpc_raise(L, rc, NULL);
-    SWIG_NewPointerObj(L, resp, SWIGTYPE_p_httpc_response, 1);
+    luahttpc_push_response(L, resp);
     lua_pushinteger(L, httpc_response_status(resp));
     lua_pushstring(L, httpc_response_reason(resp));
     lua_pushinteger(L, httpc_response_version(resp));
@@ -631,17 +719,16 @@ static int luahttpc_getresponse(lua_State *L)
     return 7;
 }
 
-/* read_all(resp) -> string; IncompleteRead carries the partial body. */
+/* read_all(resp [, waiter]) -> string; IncompleteRead carries the partial
+ * body. */
 static int luahttpc_read_all(lua_State *L)
 {
     httpc_response *resp = luahttpc_resp_arg(L, 1, ":read");
     char *data = NULL;
     size_t len = 0;
     int rc = httpc_response_read_all(resp, &data, &len);
-    if (rc == HTTPC_E_WOULD_BLOCK) { /* what arrived stays in the response */
-        lua_pushboolean(L, 0);
-        return 1;
-    }
+    if (rc == HTTPC_E_WOULD_BLOCK) /* what arrived stays in the response */
+        return luahttpc_would_block(L, 2, NULL, resp);
     lua_pushlstring(L, data ? data : "", len);
     httpc_free(data);
     if (rc < 0) {
@@ -675,16 +762,18 @@ static char *luahttpc_scratch(lua_State *L, size_t cap)
 
 typedef int (*luahttpc_reader)(httpc_response *, void *, size_t, size_t *);
 
-/* read(resp, n, kind [, buffer]) -> string ("" at the end), or false when
- * the read would block: kind 0 read, 1 read1, 2 readline (at most n bytes).
- * buffer (from raw.buffer, at least n bytes): where the bytes land; a read
- * that would block keeps what it copied there and must be called again
- * with the same buffer (non-blocking mode). */
+/* read(resp, n, kind [, buffer [, waiter]]) -> string ("" at the end, the
+ * response then closed), or
+ * false when the read would block: kind 0 read, 1 read1, 2 readline (at
+ * most n bytes). buffer (from raw.buffer, at least n bytes): where the
+ * bytes land; a read that would block keeps what it copied there and must
+ * be called again with the same buffer (non-blocking mode). */
 static int luahttpc_read(lua_State *L)
 {
     static const luahttpc_reader readers[] = {httpc_response_read, httpc_response_read1,
                                               httpc_response_readline};
     httpc_response *resp = luahttpc_resp_arg(L, 1, ":read");
+    int waiter = lua_gettop(L) >= 5 ? 5 : 0;
     lua_Integer cap = luaL_checkinteger(L, 2);
     lua_Integer kind = luaL_optinteger(L, 3, 0);
     if (cap < 0)
@@ -702,12 +791,12 @@ static int luahttpc_read(lua_State *L)
     }
     size_t n = 0;
     int rc = readers[kind](resp, buf, (size_t)cap, &n);
-    if (rc == HTTPC_E_WOULD_BLOCK) {
-        lua_pushboolean(L, 0);
-        return 1;
-    }
+    if (rc == HTTPC_E_WOULD_BLOCK)
+        return luahttpc_would_block(L, waiter, NULL, resp);
     if (rc < 0)
         return luahttpc_raise(L, rc, NULL);
+    if (n == 0 && cap > 0) /* the end of the body: closed here, one call fewer */
+        httpc_response_close(resp);
     lua_pushlstring(L, buf, n);
     return 1;
 }
@@ -756,11 +845,57 @@ static int luahttpc_response_headers(lua_State *L)
                                                         : httpc_response_headers(resp));
 }
 
+/* header_table(resp) -> {["lower-case-name"] = value}, repeated fields
+ * joined by ", ": the headers as LuaSocket's one-shot returns them, built
+ * without a table per field. */
+static int luahttpc_header_table(lua_State *L)
+{
+    const httpc_headers *hs = httpc_response_headers(luahttpc_resp_arg(L, 1, "header_table"));
+    size_t n = hs ? httpc_headers_count(hs) : 0;
+    lua_createtable(L, 0, (int)n);
+    char small[64];
+    for (size_t i = 0; i < n; i++) {
+        const char *name = httpc_headers_name(hs, i);
+        size_t len = strlen(name);
+        char *lower = len < sizeof small ? small : lua_newuserdata(L, len + 1);
+        for (size_t k = 0; k < len; k++) {
+            char c = name[k];
+            lower[k] = c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+        }
+        lua_pushlstring(L, lower, len);
+        if (lower != small)
+            lua_remove(L, -2); /* a long name's scratch copy */
+        lua_pushvalue(L, -1);
+        lua_rawget(L, -3);
+        if (lua_isnil(L, -1)) {
+            lua_pop(L, 1);
+            lua_pushstring(L, httpc_headers_value(hs, i));
+        } else {
+            lua_pushliteral(L, ", ");
+            lua_pushstring(L, httpc_headers_value(hs, i));
+            lua_concat(L, 3);
+        }
+        lua_rawset(L, -3);
+    }
+    return 1;
+}
+
 /* proxy_headers(conn) -> list or nil */
 static int luahttpc_proxy_headers(lua_State *L)
 {
     return luahttpc_push_headers(L, httpc_conn_proxy_response_headers(
                                         luahttpc_conn_arg(L, 1, ":get_proxy_response_headers")));
+}
+
+/* fileno(conn) -> the socket's descriptor, or nil when not connected. */
+static int luahttpc_fileno(lua_State *L)
+{
+    int fd = httpc_conn_fileno(luahttpc_conn_arg(L, 1, ":fileno"));
+    if (fd < 0)
+        lua_pushnil(L);
+    else
+        lua_pushinteger(L, fd);
+    return 1;
 }
 
 /* buffer(n) -> a userdata of n bytes for reads that resume (see read). */
@@ -777,28 +912,12 @@ static int luahttpc_buffer(lua_State *L)
 static int luahttpc_wait_info(lua_State *L)
 {
     httpc_wait w;
-    void *p = NULL;
-    if (SWIG_IsOK(SWIG_ConvertPtr(L, 1, &p, SWIGTYPE_p_httpc_conn, 0)) && p)
-        httpc_conn_wait(p, &w);
+    httpc_conn *conn = luahttpc_handle_arg(L, 1, SWIGTYPE_p_httpc_conn);
+    if (conn)
+        httpc_conn_wait(conn, &w);
     else
         httpc_response_wait(luahttpc_resp_arg(L, 1, ":pollfd"), &w);
-    if (w.fd >= 0)
-        lua_pushinteger(L, w.fd);
-    else
-        lua_pushnil(L);
-    int rw = w.events & (HTTPC_WAIT_READ | HTTPC_WAIT_WRITE);
-    if (rw == (HTTPC_WAIT_READ | HTTPC_WAIT_WRITE))
-        lua_pushliteral(L, "rw");
-    else if (rw == HTTPC_WAIT_WRITE)
-        lua_pushliteral(L, "w");
-    else if (rw == HTTPC_WAIT_READ)
-        lua_pushliteral(L, "r");
-    else
-        lua_pushnil(L);
-    if (w.timeout_ms >= 0)
-        lua_pushnumber(L, (lua_Number)w.timeout_ms / 1000.0);
-    else
-        lua_pushnil(L);
+    luahttpc_push_wait(L, &w);
     return 3;
 }
 
@@ -906,11 +1025,14 @@ static int luahttpc_body_write(lua_State *L)
 }
 
 static const luaL_Reg luahttpc_natives[] = {{"buffer", luahttpc_buffer},
+                                            {"fileno", luahttpc_fileno},
+                                            {"header_table", luahttpc_header_table},
                                             {"wait_info", luahttpc_wait_info},
                                             {"wait_fd", luahttpc_wait_fd},
                                             {"set_announcer", luahttpc_set_announcer},
                                             {"announce_sockets", luahttpc_announce_sockets},
-                                            {"body_write", luahttpc_body_write},{"set_error_factory", luahttpc_set_error_factory},
+                                            {"body_write", luahttpc_body_write},
+                                            {"set_error_factory", luahttpc_set_error_factory},
                                             {"conn_new", luahttpc_conn_new},
                                             {"request", luahttpc_request},
                                             {"endheaders", luahttpc_endheaders},

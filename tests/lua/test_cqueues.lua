@@ -244,6 +244,33 @@ T.test("reads in the loop: lines, counts, read1, peek against a chunked body", f
   T.eq(out.count, 200000, "read(200000) filled across waits")
 end)
 
+T.test("outside the loop with cqueues loaded: blocking reads, before and after the loop", function()
+  local function read_all_ways(conn)
+    conn:request("POST", "/lines", "line one\nline two\nlast")
+    local r = conn:getresponse()
+    local lines = {}
+    for line in r:lines() do lines[#lines + 1] = line end
+    conn:request("GET", "/endless")
+    r = conn:getresponse()
+    local counts = {#r:read1(100), #r:read(200000)}
+    r:close()
+    return lines, counts
+  end
+  local conn = httpc.HTTPConnection("127.0.0.1", PORT, {timeout = 10})
+  local lines, counts = read_all_ways(conn) -- never in the loop
+  T.eq(lines[#lines], "last", "last line, never in the loop")
+  T.eq(counts[2], 200000, "read(200000), never in the loop")
+  local cq = cqueues.new()
+  cq:wrap(function() read_all_ways(conn) end) -- now non-blocking in the loop
+  run(cq)
+  lines, counts = read_all_ways(conn) -- and blocking again
+  T.eq(lines[#lines - 2], "line one", "first line, after the loop")
+  T.eq(lines[#lines], "last", "last line, after the loop")
+  T.ok(counts[1] > 0 and counts[1] <= 100, "read1, after the loop")
+  T.eq(counts[2], 200000, "read(200000), after the loop")
+  conn:close()
+end)
+
 T.test("names are resolved without blocking the loop (localhost)", function()
   local cq, ticks, body = cqueues.new(), 0, nil
   cq:wrap(function()
@@ -348,4 +375,4 @@ if jit then
   end)
 end
 
-T.run(jit and 12 or 11)
+T.run(jit and 13 or 12)

@@ -60,7 +60,28 @@ T.test("sink: the body goes to the sink, results 1, code, headers, status", func
   T.eq(status, "HTTP/1.1 200 OK", "status line")
   local got = table.concat(t)
   has(got, "GET /s HTTP/1.1\r\n", "sink contents")
+  has(got, "\r\nConnection: close\r\n", "one request per connection, said as LuaSocket says it")
+  local echoed = httpc.request(BASE .. "/k", {headers = {connection = "keep-alive"}})
+  has(echoed, "\r\nconnection: keep-alive\r\n", "the caller's Connection header")
+  lacks(echoed, "close", "no second Connection header")
   T.eq(headers["content-length"], tostring(#got), "headers with lower-case names")
+end)
+
+T.test("result headers: lower-case names, repeated fields joined, long names", function()
+  local long = "X-" .. string.rep("Long-Name", 10)
+  local port = T.serve_text("reply: HTTP/1.1 200 OK\\r\\nX-Rep: a\\r\\nContent-Length: 2\\r\\n" ..
+                            "x-rep: b\\r\\n" .. long .. ": v\\r\\nX-Empty:\\r\\n\\r\\nok\n" ..
+                            "reply-close: no\n")
+  local body, code, headers = httpc.request("http://127.0.0.1:" .. port .. "/")
+  T.eq(body, "ok", "body")
+  T.eq(code, 200, "code")
+  T.eq(headers["x-rep"], "a, b", "repeated fields joined in order")
+  T.eq(headers[long:lower()], "v", "a long name in lower case")
+  T.eq(headers["x-empty"], "", "an empty value")
+  T.eq(headers["content-length"], "2", "content-length")
+  local count = 0
+  for _ in pairs(headers) do count = count + 1 end
+  T.eq(count, 4, "one key per name")
 end)
 
 T.test("the table form: url, method, headers, source, sink", function()
@@ -220,4 +241,4 @@ T.test("failures: nil, err; errors from sources and sinks", function()
   T.eq(err.name, "InvalidURL", "no host")
 end)
 
-T.run(12)
+T.run(13)

@@ -2,8 +2,8 @@
 # tests/lua/test_rockspec.sh: the binding through Debian's luarocks, for Lua
 # 5.4 and for LuaJIT:
 #  1. `luarocks lint` of the scm rockspec; `luarocks make --tree DIR` from
-#     this clone, then the API suite with only that tree (and the test helper)
-#     on the Lua paths;
+#     this clone (built without -Werror), then the API suite with only that
+#     tree (and the test helper) on the Lua paths;
 #  2. a release made by tools/lua-rock.sh (archive, rockspec, .src.rock); the
 #     .src.rock alone copied to an empty directory, its archive moved away,
 #     `luarocks install --tree EMPTY` of it, and the API suite from that tree.
@@ -46,6 +46,12 @@ run() { # NAME LUA_VERSION INTERPRETER [VAR=VALUE...]
   shift 3
   echo "== luarocks make for $name"
   luarocks --lua-version "$version" make --tree "$tmp/make-$name" "$@" bindings/lua/httpc-scm-1.rockspec
+  # A user's newer compiler must not fail the install on a new warning.
+  flags=build-luarocks/CMakeFiles/httpc_objects.dir/flags.make
+  grep -q -- '-Wextra' "$flags" && ! grep -q -- '-Werror' "$flags" || {
+    echo "the LuaRocks build must warn without -Werror: $(grep C_FLAGS "$flags")" >&2
+    exit 1
+  }
   check_tree "$name" "$version" "$lua" "$tmp/make-$name"
   echo "== luarocks install of the .src.rock for $name, in an empty tree"
   (cd "$tmp/elsewhere" &&

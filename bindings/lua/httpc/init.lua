@@ -210,9 +210,10 @@ end
 ---------------------------------------------------------------------------
 -- Inside a cqueues coroutine every call runs its C call in non-blocking
 -- mode; when that would block (the native returns false), the coroutine
--- waits with cqueues.poll(obj) (connections and responses are pollables:
--- :pollfd(), :events(), :timeout()) and makes the same call again, which
--- resumes where it stopped. Outside cqueues calls block as before.
+-- waits in the loop, as cqueues.poll(obj) would (connections and responses
+-- are pollables: :pollfd(), :events(), :timeout()), and makes the same call
+-- again, which resumes where it stopped. Outside cqueues calls block as
+-- before.
 
 local loaded = package.loaded
 local wait_info, wait_fd, PUSH_BODY = raw.wait_info, raw.wait_fd, raw.PUSH_BODY
@@ -254,27 +255,41 @@ local function mode(conn)
   return cq
 end
 
--- What cqueues.poll is given: one table per connection or response,
--- filled with one C call per wait (cqueues asks pollfd, events and timeout
--- in turn; asking the object itself would make three).
-local Waiter = {}
-Waiter.__index = Waiter
-function Waiter:pollfd() return self.fd end
-function Waiter:events() return self.ev end
-function Waiter:timeout() return self.to end
+-- What the loop is given to wait on: one plain table per connection or
+-- response, whose fields pollfd, events and timeout cqueues reads as it
+-- reads a pollable's methods (three Lua calls fewer per wait). The hot
+-- natives fill it themselves when they would block.
+local function waiter_of(obj)
+  local w = obj._waiter
+  if w == nil then
+    w = {}
+    obj._waiter = w
+  end
+  return w
+end
+
+local yield = coroutine.yield
+
+-- Hands the filled waiter to the cqueues loop and returns once it is ready
+-- (or timed out). cqueues.poll(w) is cqueues.running() and then this yield;
+-- the caller already knows it runs in the loop (mode() asked).
+local function suspend(cq, w)
+  local poll_marker = cq._POLL
+  if poll_marker ~= nil then
+    yield(poll_marker, w)
+  else
+    cq.poll(w)
+  end
+end
 
 -- Waits until obj's pending operation can go on (or its deadline): in the
 -- cqueues loop, or with poll(2) for a response left in non-blocking mode.
 local function wait_for(obj, cq)
   local handle = obj._c or obj._r
   if cq then
-    local w = obj._waiter
-    if w == nil then
-      w = setmetatable({}, Waiter)
-      obj._waiter = w
-    end
-    w.fd, w.ev, w.to = wait_info(handle)
-    cq.poll(w)
+    local w = waiter_of(obj)
+    w.pollfd, w.events, w.timeout = wait_info(handle)
+    suspend(cq, w)
   else
     wait_fd(wait_info(handle))
   end
@@ -308,17 +323,21 @@ local function live(self)
   return r
 end
 
+-- After a read gave "": the native has already closed the C response.
 local function end_of_body(self)
-  self._eof = true
+  self._conn = false
   if self.length then self.length = 0 end
-  response_close(self._r)
 end
 
 local READ_PIECE = 1024 * 1024
 
 -- A native read (kind 0 read, 1 read1, 2 readline) in the caller's mode. A
 -- non-blocking read that would block keeps the bytes it copied in its
--- buffer, so it goes to a buffer the response keeps until it completes.
+-- buffer, so it goes to a buffer kept until it completes: the connection's,
+-- as it has one readable response at a time (getresponse refuses a second
+-- while the first is open, close() ends it; one buffer per response was an
+-- allocation of the read's size each time). A connection that never ran
+-- non-blocking needs none.
 local function rread(self, cap, kind)
   local conn = self._conn
   local data
@@ -326,15 +345,20 @@ local function rread(self, cap, kind)
     data = raw_read(self._r, cap, kind)
   else
     local cq = mode(conn)
-    local buf = self._buf
-    if buf == nil or self._buf_cap < cap then
-      buf = raw.buffer(cap)
-      self._buf, self._buf_cap = buf, cap
-    end
-    data = raw_read(self._r, cap, kind, buf)
-    while data == false do
-      wait_for(self, cq)
-      data = raw_read(self._r, cap, kind, buf)
+    if cq == nil and not conn._nb_ever then -- blocking, cqueues loaded
+      data = raw_read(self._r, cap, kind)
+    else
+      local buf = conn._buf
+      if buf == nil or conn._buf_cap < cap then
+        buf = raw.buffer(cap)
+        conn._buf, conn._buf_cap = buf, cap
+      end
+      local w = cq and waiter_of(self)
+      data = raw_read(self._r, cap, kind, buf, w)
+      while data == false do
+        if cq then suspend(cq, w) else wait_for(self, cq) end
+        data = raw_read(self._r, cap, kind, buf, w)
+      end
     end
   end
   local length = self.length
@@ -343,11 +367,17 @@ local function rread(self, cap, kind)
 end
 
 local function rread_all(self)
-  local cq = mode(self._conn)
-  local data = raw_read_all(self._r)
-  while data == false do
-    wait_for(self, cq)
+  local conn, data = self._conn
+  if not conn._nb_ever and loaded.cqueues == nil then -- blocking, the common case first
     data = raw_read_all(self._r)
+  else
+    local cq = mode(conn)
+    local w = cq and waiter_of(self)
+    data = raw_read_all(self._r, w)
+    while data == false do
+      if cq then suspend(cq, w) else wait_for(self, cq) end
+      data = raw_read_all(self._r, w)
+    end
   end
   if self.length then self.length = 0 end
   return data
@@ -372,12 +402,12 @@ local function read_line(self, keep_newline)
 end
 
 local function read_one(self, fmt)
-  if self._eof then
+  if not self._conn then -- the end of the body was read
     return (fmt == "a" or fmt == "*a") and "" or (fmt == 0 and nil) or nil
   end
   if fmt == "a" or fmt == "*a" then
     local data = rread_all(self)
-    self._eof = true
+    self._conn = false
     return data
   elseif type(fmt) == "number" then
     if fmt ~= fmt or fmt < 0 or fmt % 1 ~= 0 then
@@ -386,7 +416,14 @@ local function read_one(self, fmt)
     if fmt == 0 then return "" end
     -- At most READ_PIECE bytes per native call (its buffer is sized by the
     -- count): larger counts are read in pieces, as file:read(n) gives them.
-    local data = rread(self, fmt < READ_PIECE and fmt or READ_PIECE, 0)
+    local cap, data = fmt < READ_PIECE and fmt or READ_PIECE
+    if not self._conn._nb_ever and loaded.cqueues == nil then -- blocking: rread's first case
+      data = raw_read(self._r, cap, 0)
+      local length = self.length
+      if length then self.length = length - #data end
+    else
+      data = rread(self, cap, 0)
+    end
     if data == "" then
       end_of_body(self)
       return nil
@@ -413,7 +450,7 @@ end
 --- r:read(...) as file:read: "a" (the rest, "" at the end), "l" (a line
 -- without its newline), "L" (with it), n (up to n bytes); nil at the end.
 function Response:read(...)
-  live(self)
+  if self._closed then live(self) end
   local n = select("#", ...)
   if n <= 1 then return read_one(self, (...) or "l") end
   local out = {}
@@ -437,7 +474,7 @@ end
 --- Reads up to n bytes with at most one receive (http.client's read1).
 function Response:read1(n)
   live(self)
-  if self._eof then return nil end
+  if not self._conn then return nil end
   local data = rread(self, n or 65536, 1)
   if data == "" then
     end_of_body(self)
@@ -449,6 +486,7 @@ end
 --- Buffered body bytes, without consuming them.
 function Response:peek()
   local r = live(self)
+  if not self._conn then return "" end
   local cq = mode(self._conn)
   local data = raw.peek(r)
   while data == false do
@@ -485,7 +523,7 @@ function Response:close()
 end
 
 function Response:isclosed()
-  return self._closed or self._eof or raw.httpc_response_isclosed(self._r) == 1
+  return self._closed or not self._conn or raw.httpc_response_isclosed(self._r) == 1
 end
 
 function Response:fileno()
@@ -609,30 +647,39 @@ function Connection:request(method, url, body, headers, opts)
   if cq == nil then
     raw_request(self._c, method, url, body, headers, chunked)
   elseif type(body) == "function" then
-    while raw_request(self._c, method, url, PUSH_BODY, headers, chunked) == false do
-      wait_for(self, cq)
+    local w = waiter_of(self)
+    while raw_request(self._c, method, url, PUSH_BODY, headers, chunked, w) == false do
+      suspend(cq, w)
     end
     push_body(self, cq, body)
   else
-    while raw_request(self._c, method, url, body, headers, chunked) == false do wait_for(self, cq) end
+    local w = waiter_of(self)
+    while raw_request(self._c, method, url, body, headers, chunked, w) == false do suspend(cq, w) end
   end
 end
 
 --- Reads the response head; the body is read from the response object.
 function Connection:getresponse()
-  local cq = mode(self)
-  local r, status, reason, version, will_close, chunked, length = raw_getresponse(self._c)
-  while r == false do
-    wait_for(self, cq)
+  local r, status, reason, version, will_close, chunked, length
+  if loaded.cqueues == nil and not self._nb then -- blocking, the common case first
     r, status, reason, version, will_close, chunked, length = raw_getresponse(self._c)
+  else
+    local cq = mode(self)
+    local w = cq and waiter_of(self)
+    r, status, reason, version, will_close, chunked, length = raw_getresponse(self._c, w)
+    while r == false do
+      if cq then suspend(cq, w) else wait_for(self, cq) end
+      r, status, reason, version, will_close, chunked, length = raw_getresponse(self._c, w)
+    end
   end
   -- _conn: the body comes through the connection's socket, which must not
   -- be collected while the response is still read (http.client's response
-  -- holds its socket the same way).
-  -- _eof given now: a key added later would grow the table (a rehash per
-  -- response, measurable on small requests)
+  -- holds its socket the same way); false once the body was read to its
+  -- end, which is also the end-of-body mark. Eight keys, all given now: one
+  -- more, or a key added later, takes the table to the next hash size (a
+  -- rehash or a larger table per response, measurable on small requests).
   return setmetatable({_r = r, _conn = self, status = status, reason = reason, version = version,
-                       will_close = will_close, chunked = chunked, length = length, _eof = false},
+                       will_close = will_close, chunked = chunked, length = length},
                       Response)
 end
 
@@ -735,11 +782,11 @@ function Connection:close()
   raw.httpc_conn_close(self._c)
 end
 
+local raw_fileno = raw.fileno
+
 --- The socket's descriptor, or nil when not connected.
 function Connection:fileno()
-  local fd = raw.httpc_conn_fileno(self._c)
-  if fd < 0 then return nil end
-  return fd
+  return raw_fileno(self._c)
 end
 
 Connection.__close = Connection.close
@@ -962,12 +1009,7 @@ end
 
 -- Lower-case names, repeated fields joined by ", " (LuaSocket's table).
 local function header_table(r)
-  local h = {}
-  for _, pair in ipairs(r:getheaders()) do
-    local k = pair[1]:lower()
-    h[k] = h[k] and (h[k] .. ", " .. pair[2]) or pair[2]
-  end
-  return h
+  return raw.header_table(r._r)
 end
 
 local function one_shot(url, opts, form_body)
@@ -978,6 +1020,12 @@ local function one_shot(url, opts, form_body)
   local user_headers = header_list(opts.headers)
   if form_body ~= nil and not find_header(user_headers, "Content-Type") then
     user_headers[#user_headers + 1] = {"Content-Type", "application/x-www-form-urlencoded"}
+  end
+  -- The connection serves this request only: said to the server, as
+  -- LuaSocket does, so it closes first (no keep-alive bookkeeping there, and
+  -- the TIME_WAIT is the server's).
+  if not find_header(user_headers, "Connection") then
+    user_headers[#user_headers + 1] = {"Connection", "close"}
   end
   local proxy
   if opts.proxy then
