@@ -195,12 +195,17 @@ class AsyncHTTPResponse:
     def fileno(self):
         return _raw.response_fileno(self._r)
 
+    _closed = False
+
     def close(self):
+        self._closed = True
         _raw.response_close(self._r)
 
     @property
     def closed(self):
-        return self.isclosed()
+        """As http.client's (an io object's): True once close() was called,
+        not when the body was read to its end (isclosed() tells that)."""
+        return self._closed
 
     # -- body ----------------------------------------------------------------
     async def _drive(self, fn, *args):
