@@ -136,7 +136,8 @@ async def async_run(client, host, port, path, tasks, warmup, count):
         async def worker(get):
             while left[0] > 0:
                 left[0] -= 1
-                done[0] += await get()
+                got = await get()  # not `done[0] += await get()`: that reads
+                done[0] += got     # done[0] before the await, losing others' counts
         await asyncio.gather(*(worker(get) for get in getters))
         return done[0]
 
