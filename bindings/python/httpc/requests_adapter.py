@@ -73,7 +73,7 @@ _URLS_KEPT = 256  # parsed URLs remembered per adapter
 # them gets requests' own path, which calls them.
 _CONNECTION_HOOKS = ("get_connection_with_tls_context", "get_connection", "cert_verify",
                      "request_url", "build_connection_pool_key_attributes",
-                     "init_poolmanager", "proxy_manager_for", "send")
+                     "init_poolmanager", "proxy_manager_for")
 
 
 class HTTPAdapter(requests.adapters.HTTPAdapter):
@@ -222,11 +222,14 @@ class HTTPAdapter(requests.adapters.HTTPAdapter):
                         pool, path_url, f"Read timed out. (read timeout={timeouts[1]})") from e
                 raise
             conn._response_options = None
-        except (_Urllib3HTTPError, HTTPException, OSError, BaseSSLError,
-                CertificateError) as e:
+        except BaseException as e:
+            # Whatever happened, the connection goes back closed (urllib3).
             conn.close()
             pool.put(conn)
-            self._raise(e, pool, method, path_url, request)
+            if isinstance(e, (_Urllib3HTTPError, HTTPException, OSError, BaseSSLError,
+                              CertificateError)):
+                self._raise(e, pool, method, path_url, request)
+            raise
         raw = _Raw(original, conn, pool)
         if type(self).build_response is not HTTPAdapter.build_response:
             return self.build_response(request, raw)
@@ -303,9 +306,8 @@ def _timeouts(timeout):
     else:
         connect = read = timeout
     for value in (connect, read):
-        if value is not None and (type(value) not in (int, float) or value < 0
-                                  or value != value):
-            return None
+        if value is not None and (type(value) not in (int, float) or not value > 0):
+            return None  # urllib3's Timeout refuses it (or it is a bool): its path
     return (connect, read)
 
 
