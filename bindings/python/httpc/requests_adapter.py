@@ -230,7 +230,7 @@ class HTTPAdapter(requests.adapters.HTTPAdapter):
                               CertificateError)):
                 self._raise(e, pool, method, path_url, request)
             raise
-        raw = _Raw(original, conn, pool)
+        raw = _Raw(original, conn, pool, path_url)
         if type(self).build_response is not HTTPAdapter.build_response:
             return self.build_response(request, raw)
         # requests' build_response, with the headers as a dict.
@@ -323,7 +323,6 @@ class _Pool:
         self.idle = []
         self.slots = threading.BoundedSemaphore(self.maxsize) if block else None
         self.closed = False
-        self.num_connections = self.num_requests = 0
 
     def __str__(self):
         name = "HTTPSConnectionPool" if self.tls is not None else "HTTPConnectionPool"
@@ -332,7 +331,6 @@ class _Pool:
     def get(self):
         if self.slots is not None:
             self.slots.acquire()
-        self.num_requests += 1
         idle = self.idle
         while idle:
             try:
@@ -343,7 +341,6 @@ class _Pool:
             if fd >= 0 and select.select([fd], (), (), 0)[0]:
                 conn.close()  # dropped by the server while idle (urllib3)
             return conn
-        self.num_connections += 1
         if self.tls is None:
             return urllib3_pool.HTTPConnection(self.host, self.port)
         tls = self.tls
@@ -382,8 +379,9 @@ class _Raw:
     enforce_content_length = True
     retries = None
 
-    def __init__(self, original, conn, pool):
+    def __init__(self, original, conn, pool, url):
         self._original_response = original
+        self.url = url
         self._connection = conn
         self._pool = pool
         self.status = original.status
@@ -455,7 +453,7 @@ class _Raw:
         return self.headers
 
     def geturl(self):
-        return None
+        return self.url
 
     def fileno(self):
         return self._original_response.fileno()
