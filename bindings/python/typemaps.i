@@ -1330,7 +1330,7 @@ static PyTypeObject *pyhttpc_connbase_type;
 
 static int pyhttpc_busy_add(PyObject *conn, long delta)
 {
-    if (Py_IS_TYPE(conn, pyhttpc_connbase_type) || PyObject_TypeCheck(conn, pyhttpc_connbase_type)) {
+    if (PyObject_TypeCheck(conn, pyhttpc_connbase_type)) {
         ((pyhttpc_connbase *)conn)->busy += (int)delta;
         return 0;
     }
@@ -1630,8 +1630,8 @@ static int pyhttpc_add_response_type(PyObject *m)
  * more than the call's own binding work. */
 
 /* request(method, url, body=None, headers={}, *, encode_chunked=False) */
-static PyObject *pyhttpc_connbase_request(PyObject *self, PyObject *const *args,
-                                          Py_ssize_t nargs, PyObject *kwnames)
+static PyObject *pyhttpc_connbase_request(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                                          PyObject *kwnames)
 {
     static const char *const names[] = {"method", "url", "body", "headers", "encode_chunked"};
     PyObject *given[5] = {NULL, NULL, Py_None, pyhttpc_empty_dict, Py_False};
@@ -1650,8 +1650,7 @@ static PyObject *pyhttpc_connbase_request(PyObject *self, PyObject *const *args,
             if (PyUnicode_CompareWithASCIIString(key, names[j]) == 0)
                 slot = j;
         if (slot < 0) {
-            PyErr_Format(PyExc_TypeError, "request() got an unexpected keyword argument '%U'",
-                         key);
+            PyErr_Format(PyExc_TypeError, "request() got an unexpected keyword argument '%U'", key);
             return NULL;
         }
         if (slot < nargs) {
@@ -1680,8 +1679,7 @@ static PyObject *pyhttpc_connbase_request(PyObject *self, PyObject *const *args,
     Py_DECREF(sent);
     /* The generic path (file and iterable bodies, header mappings...). */
     PyObject *send_args[6] = {self, given[0], given[1], given[2], given[3], given[4]};
-    return PyObject_VectorcallMethod(pyhttpc_str_send_request, send_args,
-                                     6, NULL);
+    return PyObject_VectorcallMethod(pyhttpc_str_send_request, send_args, 6, NULL);
 }
 
 static PyTypeObject *pyhttpc_resp_type; /* ResponseBase */
