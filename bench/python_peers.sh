@@ -5,8 +5,9 @@
 # it means the same on a loaded machine. Needs a build (BUILD_DIR/python)
 # and the project's venv (tools/run deps); clients whose packages are
 # missing are reported as such.
-# Usage: bench/python_peers.sh [BUILD_DIR] [N]
+# Usage: bench/python_peers.sh [BUILD_DIR] [N]   (PEERS_CLIENTS='a b': a subset)
 set -euo pipefail
+set -f # client names like httpc.aio*100 are not patterns
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
 n=${2:-500}
@@ -14,7 +15,8 @@ python=$("$root/tests/python/venv.sh" python python3)
 # valgrind must run the real binary, not a pyenv shim.
 python=$("$python" -c 'import os, sys; print(sys.executable)')
 export PYTHONPATH=$build/python
-clients=(http.client httpc httpc.aio httpc.aio-uvloop requests requests+httpc urllib3 urllib3+httpc)
+clients=(${PEERS_CLIENTS:-http.client httpc httpc.aio httpc.aio-uvloop aiohttp httpx httpx.async
+  requests requests+httpc urllib3 urllib3+httpc httpc.aio*100 aiohttp*100 httpx.async*100})
 
 measure() {
     local out
@@ -39,4 +41,4 @@ export -f measure
 export root n python
 clients_list="${clients[*]}"
 export clients_list
-"$root/tests/support/with-servers.sh" --nginx -- bash -c 'clients=($clients_list); measure'
+"$root/tests/support/with-servers.sh" --nginx -- bash -c 'set -f; clients=($clients_list); measure'

@@ -1304,8 +1304,247 @@ static void pyhttpc_resp_dealloc(PyObject *self)
     Py_DECREF(tp);
 }
 
+/* -- close() from another thread: the connection's _busy count --------------
+ * A call that may block runs with the GIL released; close() from another
+ * thread sees the connection's _busy count and interrupts instead of freeing
+ * what the call uses (client.py, HTTPConnection._call). The read calls and
+ * the connection's request()/getresponse() keep that protocol here in C. */
+static PyObject *pyhttpc_str_busy, *pyhttpc_str_close_pending, *pyhttpc_str_closes,
+    *pyhttpc_str_closed_meanwhile, *pyhttpc_str_c, *pyhttpc_str_response_class,
+    *pyhttpc_str_send_request, *pyhttpc_str_conn;
+static PyObject *pyhttpc_incomplete_read; /* httpc's IncompleteRead class */
+static PyObject *pyhttpc_empty_dict;      /* request()'s default headers */
+
+/* ConnBase's instances keep the protocol's state in C fields (the
+ * attributes _c, _busy, _close_pending and _closes are members over them):
+ * an attribute lookup on a Python object costs hundreds of instructions. */
+typedef struct {
+    PyObject_HEAD
+    PyObject *c; /* _c: the C connection (a SWIG pointer object) */
+    int busy;
+    char close_pending;
+    Py_ssize_t closes;
+} pyhttpc_connbase;
+
+static PyTypeObject *pyhttpc_connbase_type;
+
+static int pyhttpc_busy_add(PyObject *conn, long delta)
+{
+    if (PyObject_TypeCheck(conn, pyhttpc_connbase_type)) {
+        ((pyhttpc_connbase *)conn)->busy += (int)delta;
+        return 0;
+    }
+    PyObject *v = PyObject_GetAttr(conn, pyhttpc_str_busy);
+    if (!v)
+        return -1;
+    long busy = PyLong_AsLong(v);
+    Py_DECREF(v);
+    if (busy == -1 && PyErr_Occurred())
+        return -1;
+    v = PyLong_FromLong(busy + delta);
+    if (!v)
+        return -1;
+    int rc = PyObject_SetAttr(conn, pyhttpc_str_busy, v);
+    Py_DECREF(v);
+    return rc;
+}
+
+/* conn._close_pending: 1, 0, or -1 with an exception. */
+static int pyhttpc_close_pending(PyObject *conn)
+{
+    if (PyObject_TypeCheck(conn, pyhttpc_connbase_type))
+        return ((pyhttpc_connbase *)conn)->close_pending != 0;
+    PyObject *pending = PyObject_GetAttr(conn, pyhttpc_str_close_pending);
+    int is_pending = pending ? PyObject_IsTrue(pending) : -1;
+    Py_XDECREF(pending);
+    return is_pending;
+}
+
+/* Leaves the busy section after a call that gave `result` (NULL: it
+ * raised, and that exception is kept), closing the connection if close()
+ * came meanwhile: the `finally:` of HTTPConnection._call. */
+static PyObject *pyhttpc_busy_leave(PyObject *conn, PyObject *result)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    int failed = pyhttpc_busy_add(conn, -1) < 0;
+    if (!failed) {
+        int is_pending = pyhttpc_close_pending(conn);
+        if (is_pending < 0) {
+            failed = 1;
+        } else if (is_pending) {
+            PyObject *r = PyObject_CallMethodNoArgs(conn, pyhttpc_str_closed_meanwhile);
+            failed = r == NULL;
+            Py_XDECREF(r);
+        }
+    }
+    if (failed) { /* as an exception in a finally clause: it replaces the call's */
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(tb);
+        Py_XDECREF(result);
+        return NULL;
+    }
+    if (type)
+        PyErr_Restore(type, value, tb);
+    return result;
+}
+
+/* The bytes of one read (kind 0 read, 1 read1, 2 readline) of up to cap. */
+static PyObject *pyhttpc_read_bytes(httpc_response *resp, Py_ssize_t cap, int kind)
+{
+    static const pyhttpc_reader readers[] = {httpc_response_read, httpc_response_read1,
+                                             httpc_response_readline};
+    PyObject *out = PyBytes_FromStringAndSize(NULL, cap);
+    if (!out)
+        return NULL;
+    size_t n = 0;
+    int rc;
+    Py_BEGIN_ALLOW_THREADS
+    rc = readers[kind](resp, PyBytes_AS_STRING(out), (size_t)cap, &n);
+    Py_END_ALLOW_THREADS
+    if (rc < 0) {
+        Py_DECREF(out);
+        return pyhttpc_raise(rc, NULL);
+    }
+    if ((Py_ssize_t)n != cap && _PyBytes_Resize(&out, (Py_ssize_t)n) < 0)
+        return NULL;
+    return out;
+}
+
+static PyObject *pyhttpc_resp_conn(PyObject *self)
+{
+    PyObject *conn = PYHTTPC_FIELDS(self)->conn;
+    if (!conn)
+        conn = pyhttpc_no_connection;
+    if (!conn)
+        PyErr_SetString(PyExc_AttributeError, "_conn");
+    return conn;
+}
+
+/* A read()/read(amt) of a body up to this Content-Length allocates it whole
+ * and receives into it (one copy); a larger claim grows with what arrives. */
+#define PYHTTPC_DIRECT_READ_MAX (1LL << 28)
+
+/* read(amt=None): http.client's HTTPResponse.read. */
+static PyObject *pyhttpc_resp_read(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs > 1) {
+        PyErr_Format(PyExc_TypeError, "read() takes at most 1 argument (%zd given)", nargs);
+        return NULL;
+    }
+    pyhttpc_resp_fields *f = PYHTTPC_FIELDS(self);
+    PyObject *conn = pyhttpc_resp_conn(self);
+    httpc_response *resp;
+    if (!conn || pyhttpc_resp_arg(f->r ? f->r : Py_None, &resp) < 0)
+        return NULL;
+    Py_INCREF(conn); /* a close() meanwhile may drop the response's reference */
+    PyObject *out = NULL;
+    if (nargs == 1 && args[0] != Py_None) {
+        Py_ssize_t amt = PyNumber_AsSsize_t(args[0], PyExc_OverflowError);
+        if (amt == -1 && PyErr_Occurred())
+            goto done;
+        if (amt >= 0) {
+            if (pyhttpc_busy_add(conn, 1) < 0)
+                goto done;
+            out = pyhttpc_busy_leave(conn, pyhttpc_read_bytes(resp, amt, 0));
+            goto done;
+        }
+    }
+    long long length = httpc_response_length(resp);
+    if (length > 0 && length <= PYHTTPC_DIRECT_READ_MAX) {
+        /* Known length: received straight into the bytes returned. A close()
+         * of the connection from another thread that lands before this read
+         * closes the response, and http.client's read then returns b"":
+         * closes are counted, so a short read it caused is told apart from a
+         * body cut short by the server. */
+        PyObject *closes = PyObject_TypeCheck(conn, pyhttpc_connbase_type)
+                               ? PyLong_FromSsize_t(((pyhttpc_connbase *)conn)->closes)
+                               : PyObject_GetAttr(conn, pyhttpc_str_closes);
+        if (!closes)
+            goto done;
+        if (httpc_response_isclosed(resp)) {
+            Py_DECREF(closes);
+            out = PyBytes_FromStringAndSize("", 0);
+            goto done;
+        }
+        if (pyhttpc_busy_add(conn, 1) < 0) {
+            Py_DECREF(closes);
+            goto done;
+        }
+        out = pyhttpc_busy_leave(conn, pyhttpc_read_bytes(resp, (Py_ssize_t)length, 0));
+        if (out && PyBytes_GET_SIZE(out) < length) {
+            PyObject *now = PyObject_TypeCheck(conn, pyhttpc_connbase_type)
+                                ? PyLong_FromSsize_t(((pyhttpc_connbase *)conn)->closes)
+                                : PyObject_GetAttr(conn, pyhttpc_str_closes);
+            int same = now ? PyObject_RichCompareBool(now, closes, Py_EQ) : -1;
+            Py_XDECREF(now);
+            if (same != 0) {
+                if (same > 0) {
+                    httpc_response_close(resp);
+                    PyObject *exc = PyObject_CallFunction(
+                        pyhttpc_incomplete_read ? pyhttpc_incomplete_read : PyExc_EOFError, "OL",
+                        out, (long long)(length - PyBytes_GET_SIZE(out)));
+                    if (exc) {
+                        PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+                        Py_DECREF(exc);
+                    }
+                }
+                Py_CLEAR(out);
+            }
+        }
+        Py_DECREF(closes);
+        goto done;
+    }
+    if (pyhttpc_busy_add(conn, 1) < 0)
+        goto done;
+    out = pyhttpc_busy_leave(conn, pyhttpc_read_all(NULL, f->r));
+    if (!out && pyhttpc_incomplete_read && PyErr_ExceptionMatches(pyhttpc_incomplete_read))
+        httpc_response_close(resp);
+done:
+    Py_DECREF(conn);
+    return out;
+}
+
+/* readinto(b): http.client's HTTPResponse.readinto. */
+static PyObject *pyhttpc_resp_readinto(PyObject *self, PyObject *b)
+{
+    PyObject *conn = pyhttpc_resp_conn(self);
+    httpc_response *resp;
+    PyObject *r = PYHTTPC_FIELDS(self)->r;
+    if (!conn || pyhttpc_resp_arg(r ? r : Py_None, &resp) < 0)
+        return NULL;
+    Py_buffer view;
+    if (PyObject_GetBuffer(b, &view, PyBUF_WRITABLE) < 0)
+        return NULL;
+    Py_INCREF(conn);
+    PyObject *out = NULL;
+    if (pyhttpc_busy_add(conn, 1) == 0) {
+        size_t n = 0;
+        int rc;
+        Py_BEGIN_ALLOW_THREADS
+        rc = httpc_response_read(resp, view.buf, (size_t)view.len, &n);
+        Py_END_ALLOW_THREADS
+        out = pyhttpc_busy_leave(conn, rc < 0 ? pyhttpc_raise(rc, NULL) : PyLong_FromSize_t(n));
+    }
+    PyBuffer_Release(&view);
+    Py_DECREF(conn);
+    return out;
+}
+
+/* set_incomplete_read(cls): the class read() raises for a short body. */
+static PyObject *pyhttpc_set_incomplete_read(PyObject *self, PyObject *cls)
+{
+    (void)self;
+    Py_XSETREF(pyhttpc_incomplete_read, Py_NewRef(cls));
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef pyhttpc_resp_methods[] = {
     {"close", pyhttpc_resp_close, METH_NOARGS, "Closes the response (and the body's socket)."},
+    {"read", (PyCFunction)(void (*)(void))pyhttpc_resp_read, METH_FASTCALL,
+     "read(amt=None): the body, or up to amt bytes of it."},
+    {"readinto", pyhttpc_resp_readinto, METH_O, "readinto(b): reads into b; the count."},
     {NULL, NULL, 0, NULL}};
 
 static PyMemberDef pyhttpc_resp_members[] = {
@@ -1381,6 +1620,165 @@ static int pyhttpc_add_response_type(PyObject *m)
     Py_XINCREF(pyhttpc_resp_close_descr);
     return PyModule_AddObject(m, "ResponseBase", type);
 }
+
+/* ---------------------------------------------------------------------- */
+/* ConnBase: the C part of httpc.HTTPConnection                            */
+/* ---------------------------------------------------------------------- */
+/* request() and getresponse(), the two calls of every request, as C methods
+ * of a base class with no fields of its own (the Python subclass keeps its
+ * attributes in its __dict__): a Python method around the one C call cost
+ * more than the call's own binding work. */
+
+/* request(method, url, body=None, headers={}, *, encode_chunked=False) */
+static PyObject *pyhttpc_connbase_request(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                                          PyObject *kwnames)
+{
+    static const char *const names[] = {"method", "url", "body", "headers", "encode_chunked"};
+    PyObject *given[5] = {NULL, NULL, Py_None, pyhttpc_empty_dict, Py_False};
+    if (nargs > 4) {
+        PyErr_Format(PyExc_TypeError, "request() takes from 3 to 5 positional arguments "
+                                      "but %zd were given", nargs + 1);
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < nargs; i++)
+        given[i] = args[i];
+    Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+    for (Py_ssize_t k = 0; k < nkw; k++) {
+        PyObject *key = PyTuple_GET_ITEM(kwnames, k);
+        int slot = -1;
+        for (int j = 0; j < 5 && slot < 0; j++)
+            if (PyUnicode_CompareWithASCIIString(key, names[j]) == 0)
+                slot = j;
+        if (slot < 0) {
+            PyErr_Format(PyExc_TypeError, "request() got an unexpected keyword argument '%U'", key);
+            return NULL;
+        }
+        if (slot < nargs) {
+            PyErr_Format(PyExc_TypeError, "request() got multiple values for argument '%s'",
+                         names[slot]);
+            return NULL;
+        }
+        given[slot] = args[nargs + k];
+    }
+    if (!given[0] || !given[1]) {
+        PyErr_Format(PyExc_TypeError, "request() missing required argument: '%s'",
+                     given[0] ? "url" : "method");
+        return NULL;
+    }
+    PyObject *c = ((pyhttpc_connbase *)self)->c;
+    if (!c)
+        c = Py_None; /* refused below as not a connection */
+    Py_INCREF(c);
+    PyObject *call[6] = {c, given[0], given[1], given[2], given[3], given[4]};
+    PyObject *sent = NULL;
+    if (pyhttpc_busy_add(self, 1) == 0)
+        sent = pyhttpc_busy_leave(self, pyhttpc_request_common(call, 6, 0));
+    Py_DECREF(c);
+    if (sent != Py_NotImplemented)
+        return sent;
+    Py_DECREF(sent);
+    /* The generic path (file and iterable bodies, header mappings...). */
+    PyObject *send_args[6] = {self, given[0], given[1], given[2], given[3], given[4]};
+    return PyObject_VectorcallMethod(pyhttpc_str_send_request, send_args, 6, NULL);
+}
+
+static PyTypeObject *pyhttpc_resp_type; /* ResponseBase */
+
+/* getresponse(): the response, made by self.response_class. */
+static PyObject *pyhttpc_connbase_getresponse(PyObject *self, PyObject *unused)
+{
+    (void)unused;
+    PyObject *c = ((pyhttpc_connbase *)self)->c;
+    if (!c)
+        c = Py_None; /* refused below as not a connection */
+    Py_INCREF(c);
+    PyObject *head = NULL;
+    if (pyhttpc_busy_add(self, 1) == 0)
+        head = pyhttpc_busy_leave(self, pyhttpc_getresponse(NULL, c));
+    Py_DECREF(c);
+    if (!head)
+        return NULL;
+    PyObject *cls = PyObject_GetAttr(self, pyhttpc_str_response_class);
+    PyObject *debuglevel = cls ? PyObject_GetAttr(self, pyhttpc_str_debuglevel) : NULL;
+    PyObject *response = NULL;
+    if (debuglevel) {
+        PyObject *init[3] = {head, Py_None, debuglevel};
+        response = PyObject_Vectorcall(cls, init, 3, NULL);
+    }
+    Py_DECREF(head);
+    Py_XDECREF(cls);
+    Py_XDECREF(debuglevel);
+    if (!response)
+        return NULL;
+    if (PyObject_TypeCheck(response, pyhttpc_resp_type)) {
+        Py_XSETREF(PYHTTPC_FIELDS(response)->conn, Py_NewRef(self));
+    } else if (PyObject_SetAttr(response, pyhttpc_str_conn, self) < 0) {
+        Py_DECREF(response);
+        return NULL;
+    }
+    return response;
+}
+
+static PyMethodDef pyhttpc_connbase_methods[] = {
+    {"request", (PyCFunction)(void (*)(void))pyhttpc_connbase_request,
+     METH_FASTCALL | METH_KEYWORDS,
+     "request(method, url, body=None, headers={}, *, encode_chunked=False)"},
+    {"getresponse", pyhttpc_connbase_getresponse, METH_NOARGS,
+     "getresponse(): the response to the request sent."},
+    {NULL, NULL, 0, NULL}};
+
+static PyMemberDef pyhttpc_connbase_members[] = {
+    {"_c", T_OBJECT, offsetof(pyhttpc_connbase, c), 0, NULL},
+    {"_busy", T_INT, offsetof(pyhttpc_connbase, busy), 0, NULL},
+    {"_close_pending", T_BOOL, offsetof(pyhttpc_connbase, close_pending), 0, NULL},
+    {"_closes", T_PYSSIZET, offsetof(pyhttpc_connbase, closes), 0, NULL},
+    {NULL, 0, 0, 0, NULL}};
+
+static void pyhttpc_connbase_dealloc(PyObject *self)
+{
+    /* Reached from the Python subclass's dealloc (its dict already gone);
+     * instances of a heap type own a reference to their type. */
+    PyTypeObject *tp = Py_TYPE(self);
+    Py_CLEAR(((pyhttpc_connbase *)self)->c);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+static PyType_Slot pyhttpc_connbase_slots[] = {
+    {Py_tp_methods, pyhttpc_connbase_methods},
+    {Py_tp_members, pyhttpc_connbase_members},
+    {Py_tp_dealloc, pyhttpc_connbase_dealloc},
+    {0, NULL}};
+
+static PyType_Spec pyhttpc_connbase_spec = {
+    "httpc._httpc_raw.ConnBase", sizeof(pyhttpc_connbase), 0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE, pyhttpc_connbase_slots};
+
+static int pyhttpc_add_conn_type(PyObject *m)
+{
+    pyhttpc_str_busy = PyUnicode_InternFromString("_busy");
+    pyhttpc_str_close_pending = PyUnicode_InternFromString("_close_pending");
+    pyhttpc_str_closes = PyUnicode_InternFromString("_closes");
+    pyhttpc_str_closed_meanwhile = PyUnicode_InternFromString("_closed_meanwhile");
+    pyhttpc_str_c = PyUnicode_InternFromString("_c");
+    pyhttpc_str_response_class = PyUnicode_InternFromString("response_class");
+    pyhttpc_str_send_request = PyUnicode_InternFromString("_send_request");
+    pyhttpc_str_conn = PyUnicode_InternFromString("_conn");
+    pyhttpc_empty_dict = PyDict_New();
+    if (!pyhttpc_str_busy || !pyhttpc_str_close_pending || !pyhttpc_str_closes ||
+        !pyhttpc_str_closed_meanwhile || !pyhttpc_str_c || !pyhttpc_str_response_class ||
+        !pyhttpc_str_send_request || !pyhttpc_str_conn || !pyhttpc_empty_dict)
+        return -1;
+    pyhttpc_resp_type = (PyTypeObject *)PyObject_GetAttrString(m, "ResponseBase");
+    if (!pyhttpc_resp_type)
+        return -1;
+    PyObject *type = PyType_FromSpec(&pyhttpc_connbase_spec);
+    if (!type)
+        return -1;
+    pyhttpc_connbase_type = (PyTypeObject *)type;
+    Py_INCREF(type);
+    return PyModule_AddObject(m, "ConnBase", type);
+}
 %}
 
 %{
@@ -1410,6 +1808,7 @@ static PyMethodDef pyhttpc_natives[] = {
     {"last_error", pyhttpc_last_error, METH_NOARGS, NULL},
     {"nb_request", (PyCFunction)(void (*)(void))pyhttpc_nb_request, METH_FASTCALL, NULL},
     {"set_no_connection", pyhttpc_set_no_connection, METH_O, NULL},
+    {"set_incomplete_read", pyhttpc_set_incomplete_read, METH_O, NULL},
     {"conn_set_nonblocking", pyhttpc_conn_set_nonblocking, METH_VARARGS, NULL},
     {"nb_connect", pyhttpc_nb_connect, METH_O, NULL},
     {"nb_endheaders", pyhttpc_nb_endheaders, METH_VARARGS, NULL},
@@ -1428,6 +1827,7 @@ static PyMethodDef pyhttpc_natives[] = {
 %}
 
 %init %{
-    if (PyModule_AddFunctions(m, pyhttpc_natives) < 0 || pyhttpc_add_response_type(m) < 0)
+    if (PyModule_AddFunctions(m, pyhttpc_natives) < 0 || pyhttpc_add_response_type(m) < 0 ||
+        pyhttpc_add_conn_type(m) < 0)
         return NULL;
 %}

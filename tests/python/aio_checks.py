@@ -1,4 +1,6 @@
-"""httpc.aio: the conformance vectors through it, 1,000 concurrent requests
+"""httpc.aio: the conformance vectors through it, the differential test's
+scenarios (tests/python/test_differential.py) through it compared with
+http.client run in a thread, 1,000 concurrent requests
 on one loop overlapping at a slow server, cancellation at random moments
 (no descriptor left open, the next request works), timeouts, close() from
 another task, and the pooled one-shot with its per-origin limit.
@@ -8,6 +10,8 @@ HTTPC_AIO_LOOP=uvloop (the project's venv has it: tests/python/venv.sh).
 Only loopback servers of this process and tests/vectors."""
 
 import asyncio
+import http.client
+import inspect
 import os
 import random
 import resource
@@ -18,6 +22,7 @@ import unittest
 
 import httpc
 import httpc.aio as aio
+import test_differential as D
 import vector_harness as H
 
 LOOP = os.environ.get("HTTPC_AIO_LOOP", "asyncio")
@@ -106,6 +111,65 @@ class Vectors(unittest.TestCase):
                 self.assertEqual(bad, [], AIO.summary(out))
 
 
+# -- test_differential's scenarios, through httpc.aio -----------------------------
+class _OnLoop:
+    """A blocking view of an httpc.aio object for a scenario running in a
+    worker thread: every attribute is read, and every method called, on the
+    loop's thread (run_coroutine_threadsafe), coroutines awaited there; the
+    thread waits for the result. Responses come back wrapped the same way."""
+
+    def __init__(self, loop, obj):
+        self._loop, self._obj = loop, obj
+
+    def _on_loop(self, fn):
+        async def step():
+            result = fn()
+            if inspect.isawaitable(result):
+                result = await result
+            return result
+        result = asyncio.run_coroutine_threadsafe(step(), self._loop).result()
+        if isinstance(result, (aio.AsyncHTTPConnection, aio.AsyncHTTPResponse)):
+            return _OnLoop(self._loop, result)
+        return result
+
+    def __getattr__(self, name):
+        value = self._on_loop(lambda: getattr(self._obj, name))
+        if callable(value) and inspect.ismethod(value):
+            return lambda *args, **kw: self._on_loop(lambda: value(*args, **kw))
+        return value
+
+
+class DifferentialScenarios(unittest.TestCase):
+    def test_scenarios_same_as_http_client(self):
+        """Each scenario runs in a thread of its own twice, all at once:
+        with http.client (blocking, in that thread) and with httpc.aio on
+        the one running loop; the outcomes and request bytes must be equal."""
+
+        async def main():
+            loop = asyncio.get_running_loop()
+            module = types.SimpleNamespace(
+                HTTPConnection=lambda *a, **kw: _OnLoop(loop, None)._on_loop(
+                    lambda: aio.AsyncHTTPConnection(*a, **kw)))
+
+            async def both(drive, vec):
+                scenario = D._Scenario(vec)
+                try:
+                    return await asyncio.gather(
+                        asyncio.to_thread(scenario.run, http.client, drive),
+                        asyncio.to_thread(scenario.run, module, drive))
+                finally:
+                    os.unlink(scenario.tmp.name)
+            return await asyncio.gather(*(both(drive, vec) for drive, vec in D.SCENARIOS))
+
+        import warnings
+        warnings.simplefilter("ignore", ResourceWarning)
+        outcomes = run(main())
+        self.assertEqual(len(outcomes), len(D.SCENARIOS))
+        for (drive, _), (theirs, ours) in zip(D.SCENARIOS, outcomes):
+            with self.subTest(scenario=drive.__name__):
+                self.assertEqual(theirs, ours)
+
+
 # -- a slow server that counts requests in progress -------------------------------
 class SlowServer:
     """An asyncio server on its own thread and loop: each request is
@@ -150,9 +214,11 @@ class SlowServer:
                             await writer.drain()
                             await asyncio.sleep(0.001)
                     await asyncio.sleep(self.delay)
+                    # Counted before the answer goes: a client that has it
+                    # must find it counted (after drain() it could not yet be).
+                    self.served += 1
                     writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + b"y" * 100)
                     await writer.drain()
-                    self.served += 1
                 finally:
                     self.active -= 1
         except (ConnectionError, OSError):

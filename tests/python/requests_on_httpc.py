@@ -94,6 +94,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
     3 s); /missing: 404."""
 
     protocol_version = "HTTP/1.1"
+    # Connections and requests served so far (a test compares differences).
+    counts_lock = threading.Lock()
+    connections = requests_served = 0
+
+    def setup(self):
+        super().setup()
+        with Handler.counts_lock:
+            Handler.connections += 1
 
     def log_message(self, *args):
         pass
@@ -122,6 +130,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.wfile.write(body)
 
     def _handle(self):
+        with Handler.counts_lock:
+            Handler.requests_served += 1
         body = self._body()
         path = self.path
         if path.startswith("/echo") or path.startswith("http://"):
@@ -388,20 +398,54 @@ class LocalServer(Differential):
 
     def test_connection_reuse_and_errors_after(self):
         def reuse(flavour):
+            connections, served = Handler.connections, Handler.requests_served
             with session(flavour) as s:
-                ports = set()
+                released = set()
                 for _ in range(5):
                     r = s.get(self.url("/echo"))
-                    ports.add(r.raw._connection is None)
+                    released.add(r.raw._connection is None)
                     r.json()
-                pool = next(iter(s.get_adapter(self.base).poolmanager.pools._container.values()))
-                return pool.num_connections, pool.num_requests
-        self.assertEqual(self.same(reuse), (1, 5))
+                return (Handler.connections - connections,
+                        Handler.requests_served - served, released)
+        self.assertEqual(self.same(reuse), (1, 5, {True}))
+
+    def test_idle_connection_closed_by_server(self):
+        """A kept-alive connection the server closed while it sat in the
+        pool is replaced, not failed on (urllib3 checks before reuse)."""
+        server = ScriptedServer(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        self.addCleanup(server.close)
+        url = "http://127.0.0.1:%d/" % server.port
+
+        def twice(flavour):
+            with session(flavour) as s:
+                first = s.get(url).content
+                time.sleep(0.2)  # the server has closed it by now
+                return first, s.get(url).content
+        self.assertEqual(self.same(twice), (b"ok", b"ok"))
+
+    def test_warnings_and_retries(self):
+        """verify=False warns on every request (InsecureRequestWarning);
+        max_retries and odd timeouts take requests' own path, with the
+        same outcome."""
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            refused = "http://127.0.0.1:%d/" % s.getsockname()[1]
+            seen = self.same(lambda f: session(f, max_retries=2).get(refused), fails=True)
+            self.assertEqual((seen["class"], seen["inner"], seen["reason"]),
+                             ("ConnectionError", "MaxRetryError", "NewConnectionError"))
+        seen = self.same(lambda f: session(f).get(self.url("/text"), timeout=0), fails=True)
+        self.assertEqual(seen["class"], "ValueError")
+        seen = self.same(lambda f: session(f).get(self.url("/text"), timeout=(1, 2, 3)),
+                         fails=True)
+        self.assertEqual(seen["class"], "ValueError")
+        seen = self.same(lambda f: self.get(f, "/text", timeout=(5, None)))
+        self.assertEqual(seen["status"], 200)
 
     def test_pool_limit(self):
         """pool_maxsize=2 with pool_block=True: at most two connections for
-        eight threads."""
+        eight threads (as the server counts them)."""
         def limited(flavour):
+            connections, served = Handler.connections, Handler.requests_served
             with session(flavour, pool_maxsize=2, pool_block=True) as s:
                 errors = []
 
@@ -415,8 +459,8 @@ class LocalServer(Differential):
                     t.start()
                 for t in threads:
                     t.join(120)
-                pool = next(iter(s.get_adapter(self.base).poolmanager.pools._container.values()))
-                return errors, pool.num_connections <= 2, pool.num_requests
+                return (errors, Handler.connections - connections <= 2,
+                        Handler.requests_served - served)
         self.assertEqual(self.same(limited), ([], True, 8))
 
     def test_refused(self):
@@ -543,6 +587,18 @@ class RealServers(Differential):
         untrusted = "https://localhost:%d/small" % int(E["HTTPC_TEST_UNTRUSTED_CA_PORT"])
         seen = self.same(lambda f: self.view(f, untrusted, verify=CA), fails=True)
         self.assertEqual(seen["class"], "SSLError")
+
+    def test_https_unverified_warns(self):
+        url = "https://localhost:%d/small" % HTTPS
+
+        def warned(flavour):
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                with session(flavour) as s:
+                    for _ in range(2):
+                        s.get(url, verify=False).content
+            return [type(w.message).__name__ for w in caught]
+        self.assertEqual(self.same(warned), ["InsecureRequestWarning"] * 2)
 
     def test_https_client_cert(self):
         url = "https://localhost:%d/small" % int(E["HTTPC_TEST_CLIENTCERT_PORT"])

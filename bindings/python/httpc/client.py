@@ -212,56 +212,9 @@ class HTTPResponse(_raw.ResponseBase, io.BufferedIOBase):
         return _raw.response_fileno(self._r)
 
     # -- body ------------------------------------------------------------
-    def read(self, amt=None):
-        r = self._r
-        if amt is not None and amt >= 0:
-            conn = self._conn
-            conn._busy += 1
-            try:
-                return _read(r, amt, 0)
-            finally:
-                conn._busy -= 1
-                if conn._close_pending:
-                    conn._closed_meanwhile()
-        length = _response_length(r)
-        if 0 < length <= _DIRECT_READ_MAX:
-            # Known length: received straight into the bytes returned. A
-            # close() of the connection from another thread that lands
-            # before this read closes the response, and http.client's read
-            # then returns b"": count closes so a short read it caused is
-            # told apart from a body cut short by the server.
-            conn = self._conn
-            closes = conn._closes
-            if _response_isclosed(r):
-                return b""
-            conn._busy += 1
-            try:
-                data = _read(r, length, 0)
-            finally:
-                conn._busy -= 1
-                if conn._close_pending:
-                    conn._closed_meanwhile()
-            if len(data) < length:
-                if conn._closes != closes:
-                    return data
-                _response_close(r)
-                raise IncompleteRead(data, length - len(data))
-            return data
-        try:
-            return self._conn._call(_read_all, r)
-        except IncompleteRead:
-            _response_close(r)
-            raise
-
-    def readinto(self, b):
-        conn = self._conn
-        conn._busy += 1
-        try:
-            return _readinto(self._r, b, 0)
-        finally:
-            conn._busy -= 1
-            if conn._close_pending:
-                conn._closed_meanwhile()
+    # read(amt=None) and readinto(b) are ResponseBase's, in C (typemaps.i):
+    # one C call each, with the connection's _busy protocol (see
+    # HTTPConnection._call) and read()'s IncompleteRead for a short body.
 
     def read1(self, n=-1):
         if n == 0:
@@ -293,6 +246,8 @@ class HTTPResponse(_raw.ResponseBase, io.BufferedIOBase):
 
 
 from ._errors import IncompleteRead  # noqa: E402
+
+_raw.set_incomplete_read(IncompleteRead)
 
 
 class _ConnectionSocket:
@@ -394,8 +349,11 @@ def _request_head(conn, method, url, body, headers, encode_chunked):
     return body, encode_chunked
 
 
-class HTTPConnection:
-    """http.client.HTTPConnection over a C connection handle."""
+class HTTPConnection(_raw.ConnBase):
+    """http.client.HTTPConnection over a C connection handle. request() and
+    getresponse() are ConnBase's, in C (typemaps.i): the one-call native
+    with the _busy protocol of _call below; request() falls back to
+    _send_request for what that native leaves to Python."""
 
     _http_vsn = 11
     _http_vsn_str = "HTTP/1.1"
@@ -403,7 +361,6 @@ class HTTPConnection:
     default_port = HTTP_PORT
     auto_open = 1
     debuglevel = 0
-    _c = None
     _sock_view = None
 
     def __init__(self, host, port=None, timeout=_GLOBAL_DEFAULT_TIMEOUT,
@@ -469,9 +426,8 @@ class HTTPConnection:
     # ConnectionAbortedError at once) and the blocked thread closes the
     # connection as its call returns. Every other C call on a connection
     # keeps the GIL (typemaps.i), so _busy is all there is to check.
-    _busy = 0
-    _close_pending = False
-    _closes = 0  # direct closes so far (read tells a close from a cut body)
+    # _busy, _close_pending and _closes (direct closes so far: read tells a
+    # close from a cut body) are ConnBase's C fields, as is _c.
 
     def _call(self, fn, *args):
         self._busy += 1
@@ -518,18 +474,6 @@ class HTTPConnection:
         _raw.httpc_conn_drop_socket(self._c)
 
     # -- sending -----------------------------------------------------------
-    def request(self, method, url, body=None, headers={}, *,
-                encode_chunked=False):
-        self._busy += 1
-        try:
-            sent = _request(self._c, method, url, body, headers, encode_chunked)
-        finally:
-            self._busy -= 1
-            if self._close_pending:
-                self._closed_meanwhile()
-        if sent is NotImplemented:
-            self._send_request(method, url, body, headers, encode_chunked)
-
     def _send_request(self, method, url, body, headers, encode_chunked):
         body, encode_chunked = _request_head(self, method, url, body, headers, encode_chunked)
         self.endheaders(body, encode_chunked=encode_chunked)
@@ -654,20 +598,6 @@ class HTTPConnection:
             else:
                 raise TypeError("data should be a bytes-like object "
                                 "or an iterable, got %r" % type(data))
-
-    # -- receiving ---------------------------------------------------------
-    def getresponse(self):
-        self._busy += 1
-        try:
-            head = _getresponse(self._c)
-        finally:
-            self._busy -= 1
-            if self._close_pending:
-                self._closed_meanwhile()
-        response = self.response_class(head, None, self.debuglevel)
-        response._conn = self
-        return response
-
 
 from ._errors import InvalidURL  # noqa: E402
 
