@@ -43,7 +43,16 @@ struct nh_job {
     int read_kind = 0;
     httpc_response *resp = nullptr;
     httpc_response *waits_on = nullptr; /* the response whose read is pending */
+    /* The rest of a body: 0 not decided yet, NH_BODY_DIRECT read straight
+     * into `direct` (a Buffer of the Content-Length), NH_BODY_ALL read_all. */
+    int body_mode = 0;
+    napi_ref direct = nullptr;
+    char *direct_data = nullptr;
+    size_t direct_len = 0;
+    size_t direct_got = 0;
 };
+
+enum { NH_BODY_DIRECT = 1, NH_BODY_ALL = 2 };
 
 static napi_value nh_header_list(napi_env env, const httpc_headers *hs);
 
@@ -97,6 +106,8 @@ static void nh_delete_job(nh_job *job)
         napi_delete_reference(job->env, job->keep_target);
     if (job->keep_data)
         napi_delete_reference(job->env, job->keep_data);
+    if (job->direct)
+        napi_delete_reference(job->env, job->direct);
     httpc_free(job->data);
     delete job;
 }
@@ -239,7 +250,7 @@ static void nh_step(nh_job *job, bool from_loop)
         job->rc = HTTPC_E_OS;
         job->err.code = HTTPC_E_OS;
         job->err.message = std::string("event loop: ") + uv_strerror(rc);
-    } else if (job->rc < 0) {
+    } else if (job->rc < 0 && job->err.code != job->rc) { /* else the binding's own */
         nh_capture(&job->err, job->rc);
     }
     job->conn->pending = nullptr;
@@ -334,7 +345,7 @@ static napi_value nh_exec(napi_env env, napi_value self, nh_job *job, bool async
             nh_delete_job(job);
             return nullptr; /* the termination goes on */
         }
-        if (job->rc < 0)
+        if (job->rc < 0 && job->err.code != job->rc) /* else the binding's own */
             nh_capture(&job->err, job->rc);
         napi_value value = nullptr, error = nullptr;
         job->settle(env, job, &value, &error);
@@ -829,12 +840,60 @@ static int nh_request_head_steps(nh_job *job)
     return 0;
 }
 
+/* Bodies of a known length at least this long are read straight into one
+ * Buffer of that length: V8's own memory, no copy, no growing buffer. */
+static const int64_t NH_DIRECT_MIN = 65536;
+/* Above this a Content-Length is not taken at its word before the bytes
+ * come (read_all's buffer grows with what arrives). */
+static const int64_t NH_DIRECT_MAX = (int64_t)1 << 30;
+
+/* The rest of the body of resp, as read_all reads it. */
+static int nh_read_rest(nh_job *job, httpc_response *resp)
+{
+    if (job->body_mode == 0) {
+        job->body_mode = NH_BODY_ALL;
+        int64_t length = httpc_response_length(resp);
+        if (length >= NH_DIRECT_MIN && length <= NH_DIRECT_MAX) {
+            /* From the loop too: a handle scope of its own. */
+            napi_handle_scope scope;
+            void *data = nullptr;
+            napi_value buf;
+            napi_open_handle_scope(job->env, &scope);
+            if (napi_create_buffer(job->env, (size_t)length, &data, &buf) == napi_ok &&
+                napi_create_reference(job->env, buf, 1, &job->direct) == napi_ok) {
+                job->body_mode = NH_BODY_DIRECT;
+                job->direct_data = (char *)data;
+                job->direct_len = (size_t)length;
+            } else {
+                napi_value ignored; /* no memory for it: read_all's way */
+                napi_get_and_clear_last_exception(job->env, &ignored);
+            }
+            napi_close_handle_scope(job->env, scope);
+        }
+    }
+    if (job->body_mode == NH_BODY_ALL)
+        return httpc_response_read_all(resp, &job->data, &job->len);
+    int rc = httpc_response_read(resp, job->direct_data, job->direct_len, &job->direct_got);
+    if (rc < 0 || job->direct_got == job->direct_len)
+        return rc;
+    /* The body ended before its Content-Length: read_all's IncompleteRead. */
+    nh_error *e = &job->err;
+    e->code = HTTPC_E_INCOMPLETE_READ;
+    e->partial = (int64_t)job->direct_got;
+    e->expected = (int64_t)(job->direct_len - job->direct_got);
+    char message[96];
+    snprintf(message, sizeof message, "IncompleteRead(%lld bytes read, %lld more expected)",
+             (long long)e->partial, (long long)e->expected);
+    e->message = message;
+    return HTTPC_E_INCOMPLETE_READ;
+}
+
 static int nh_run_exchange(nh_job *job)
 {
     int rc = nh_request_head_steps(job);
     if (rc < 0)
         return rc;
-    return httpc_response_read_all(job->resp, &job->data, &job->len);
+    return nh_read_rest(job, job->resp);
 }
 
 static int nh_run_request_head(nh_job *job)
@@ -996,7 +1055,7 @@ static napi_value nh_read(napi_env env, napi_callback_info info)
 
 static int nh_run_read_all(nh_job *job)
 {
-    return httpc_response_read_all((httpc_response *)job->target->ptr, &job->data, &job->len);
+    return nh_read_rest(job, (httpc_response *)job->target->ptr);
 }
 
 /* The body read_all allocated, as a Buffer of V8's own memory, copied: the
@@ -1006,6 +1065,11 @@ static int nh_run_read_all(nh_job *job)
  * grow without bound. */
 static napi_value nh_take_data(napi_env env, nh_job *job)
 {
+    if (job->body_mode == NH_BODY_DIRECT) {
+        napi_value buf = nullptr;
+        napi_get_reference_value(env, job->direct, &buf);
+        return job->direct_got == job->direct_len ? buf : nh_head_of(env, buf, job->direct_got);
+    }
     char *data = job->data;
     size_t len = job->len;
     job->data = nullptr;

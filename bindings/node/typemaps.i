@@ -6,11 +6,13 @@
  * The generated addon (httpc_raw.node) is private; index.js is the package.
  * SWIG wraps the header; this file adds what SWIG cannot do by itself:
  *
- *  - Handles. Connections, responses and TLS contexts are JS objects made
- *    here (napi_wrap, tagged with napi_type_tag_object so that no other
- *    object passes for one), freed by their finalizer after the garbage
- *    collector found them unreachable. Every generated wrapper takes and
- *    returns these handles instead of SWIG's pointer proxies.
+ *  - Handles. Connections, responses and TLS contexts are JS values made
+ *    here (napi_create_external: reading one back is a single check, where
+ *    a wrapped object costs two private-property lookups per call), known
+ *    by the environment's set of live handles so that no other external
+ *    passes for one, freed by their finalizer after the garbage collector
+ *    found them unreachable. Every generated wrapper takes and returns these
+ *    handles instead of SWIG's pointer proxies.
  *  - Errors. A function returning a status code throws the error the package
  *    builds from the code and the last-error record (set_error_factory).
  *  - Natives for the hot path and for what waits: request, getresponse,
@@ -33,6 +35,7 @@
 #include <string.h>
 
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 enum nh_kind { NH_CONN = 1, NH_RESPONSE = 2, NH_TLS = 3 };
@@ -82,12 +85,10 @@ struct nh_env {
     int closing; /* uv handles whose close has not completed */
     int wrapped; /* responses made since the last sweep */
     nh_handle live; /* list head */
+    std::unordered_set<nh_handle *> handles; /* the same, to look one up */
 };
 
 static thread_local nh_env *nh_current_env = nullptr;
-
-/* Tells the package's handles from any other object. */
-static const napi_type_tag nh_handle_tag = {0x6874747063686e64ULL, 0x4e6f64652d415049ULL};
 
 static void nh_free_object(int kind, void *ptr)
 {
@@ -109,6 +110,8 @@ static void nh_unref(nh_handle *h)
         nh_close_watch(h);
     h->prev->next = h->next;
     h->next->prev = h->prev;
+    if (h->env)
+        h->env->handles.erase(h);
     delete h;
 }
 
@@ -256,6 +259,7 @@ static void nh_env_cleanup(napi_async_cleanup_hook_handle hook, void *arg)
         h->prev = h->next = h;
     }
     env->live.next = env->live.prev = &env->live;
+    env->handles.clear();
     napi_delete_reference(env->napi, env->error_factory);
     napi_delete_reference(env->napi, env->probe);
     env->error_factory = env->probe = nullptr;
@@ -320,16 +324,17 @@ static napi_value nh_wrap(napi_env napi, void *ptr, int kind, nh_handle *owner)
     h->weak = nullptr;
     if (kind == NH_RESPONSE && ++env->wrapped >= NH_SWEEP_EVERY)
         nh_sweep(env);
-    if (napi_create_object(napi, &obj) != napi_ok ||
-        napi_type_tag_object(napi, obj, &nh_handle_tag) != napi_ok ||
-        napi_wrap(napi, obj, h, nh_collected, nullptr, kind == NH_RESPONSE ? &h->weak : nullptr) !=
-            napi_ok) {
+    if (napi_create_external(napi, h, nh_collected, nullptr, &obj) != napi_ok) {
         nh_free_object(kind, ptr);
         delete h;
         return nh_null(napi);
     }
+    /* Responses: a weak reference too (nh_sweep). */
+    if (kind == NH_RESPONSE)
+        napi_create_reference(napi, obj, 0, &h->weak);
     if (owner)
         owner->refs++;
+    env->handles.insert(h);
     h->next = env->live.next;
     h->prev = &env->live;
     env->live.next->prev = h;
@@ -341,15 +346,13 @@ static napi_value nh_wrap(napi_env napi, void *ptr, int kind, nh_handle *owner)
  * that kind. */
 static nh_handle *nh_handle_of(napi_env env, napi_value value, int kind)
 {
-    napi_valuetype type;
-    bool tagged = false;
     void *data = nullptr;
-    if (napi_typeof(env, value, &type) != napi_ok || type != napi_object ||
-        napi_check_object_type_tag(env, value, &nh_handle_tag, &tagged) != napi_ok || !tagged ||
-        napi_unwrap(env, value, &data) != napi_ok)
+    if (napi_get_value_external(env, value, &data) != napi_ok)
         return nullptr;
     nh_handle *h = (nh_handle *)data;
-    return h && h->kind == kind && h->ptr ? h : nullptr;
+    if (!nh_env_get(env)->handles.count(h))
+        return nullptr; /* another addon's external */
+    return h->kind == kind && h->ptr ? h : nullptr;
 }
 
 static void *nh_unwrap(napi_env env, napi_value value, int kind)
