@@ -36,7 +36,13 @@ if(NOT swig_version OR swig_version VERSION_LESS HTTPC_SWIG_MIN)
       "remove its folder and run tools/run deps again")
   endif()
   set(SWIG_EXECUTABLE ${project_swig} CACHE FILEPATH "SWIG >= ${HTTPC_SWIG_MIN}" FORCE)
+endif()
+# FindSWIG caches the library folder and the version of the SWIG it saw
+# first: forget them when the executable changed (an older build folder).
+if(NOT "${HTTPC_SWIG_SEEN}" STREQUAL "${SWIG_EXECUTABLE}")
   unset(SWIG_DIR CACHE)
+  unset(SWIG_VERSION CACHE)
+  set(HTTPC_SWIG_SEEN ${SWIG_EXECUTABLE} CACHE INTERNAL "the SWIG FindSWIG last looked at")
 endif()
 find_package(SWIG ${HTTPC_SWIG_MIN} REQUIRED)
 message(STATUS "SWIG for the bindings: ${SWIG_EXECUTABLE} (${SWIG_VERSION})")
