@@ -222,9 +222,10 @@ static void nh_settle_async(nh_job *job, bool from_loop)
     napi_open_handle_scope(env, &scope);
     napi_callback_scope callback_scope = nullptr;
     if (from_loop) {
+        nh_env *e = job->target->env;
         napi_value resource;
-        napi_get_reference_value(env, job->keep_target, &resource);
-        napi_open_callback_scope(env, resource, job->target->env->async_context, &callback_scope);
+        napi_get_reference_value(env, e->resource, &resource);
+        napi_open_callback_scope(env, resource, e->async_context, &callback_scope);
     }
     napi_value value = nullptr, error = nullptr;
     job->settle(env, job, &value, &error);

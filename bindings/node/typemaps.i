@@ -80,6 +80,7 @@ struct nh_env {
     napi_ref error_factory;
     napi_ref probe; /* an empty JS function: see nh_terminating */
     napi_async_context async_context; /* for callbacks from the loop */
+    napi_ref resource;                /* their resource: a plain object */
     napi_async_cleanup_hook_handle cleanup_hook;
     bool torn_down;
     int closing; /* uv handles whose close has not completed */
@@ -264,6 +265,7 @@ static void nh_env_cleanup(napi_async_cleanup_hook_handle hook, void *arg)
     napi_delete_reference(env->napi, env->probe);
     env->error_factory = env->probe = nullptr;
     napi_async_destroy(env->napi, env->async_context);
+    napi_delete_reference(env->napi, env->resource);
     env->torn_down = true;
     nh_env_free_if_done(env);
 }
@@ -279,6 +281,9 @@ static nh_env *nh_env_get(napi_env napi)
     napi_value name;
     napi_create_string_utf8(napi, "httpc", NAPI_AUTO_LENGTH, &name);
     napi_async_init(napi, nullptr, name, &env->async_context);
+    napi_value resource;
+    napi_create_object(napi, &resource);
+    napi_create_reference(napi, resource, 1, &env->resource);
     env->torn_down = false;
     env->closing = 0;
     env->wrapped = 0;
