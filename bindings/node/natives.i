@@ -784,9 +784,28 @@ static int nh_run_getresponse(nh_job *job)
     return httpc_conn_getresponse((httpc_conn *)job->target->ptr, &job->resp);
 }
 
+/* An array of the values. Node-API sets elements one property store at a
+ * time (about 400 instructions each); a JS function taking them as rest
+ * arguments builds the array at once. Made on first use; when the script
+ * cannot be compiled (code from strings disallowed), element by element. */
 static napi_value nh_array(napi_env env, napi_value *items, size_t n)
 {
-    napi_value array;
+    nh_env *e = nh_env_get(env);
+    napi_value maker = nullptr, array;
+    if (!e->array_maker) {
+        napi_value script;
+        napi_create_string_utf8(env, "(function httpcArray(...items) { return items; })",
+                                NAPI_AUTO_LENGTH, &script);
+        if (napi_run_script(env, script, &maker) == napi_ok)
+            napi_create_reference(env, maker, 1, &e->array_maker);
+        else
+            napi_get_and_clear_last_exception(env, &array);
+    } else {
+        napi_get_reference_value(env, e->array_maker, &maker);
+    }
+    if (maker && n <= 4096 &&
+        napi_call_function(env, nh_undefined_value(env), maker, n, items, &array) == napi_ok)
+        return array;
     napi_create_array_with_length(env, n, &array);
     for (size_t i = 0; i < n; i++)
         napi_set_element(env, array, (uint32_t)i, items[i]);
@@ -1109,14 +1128,13 @@ static napi_value nh_header_list(napi_env env, const httpc_headers *hs)
     if (!hs)
         return nh_null(env);
     size_t n = httpc_headers_count(hs);
-    napi_value array;
-    napi_create_array_with_length(env, 2 * n, &array);
+    std::vector<napi_value> items(2 * n);
     for (size_t i = 0; i < n; i++) {
         const char *k = httpc_headers_name(hs, i), *v = httpc_headers_value(hs, i);
-        napi_set_element(env, array, (uint32_t)(2 * i), nh_latin1(env, k, strlen(k)));
-        napi_set_element(env, array, (uint32_t)(2 * i + 1), nh_latin1(env, v, strlen(v)));
+        items[2 * i] = nh_latin1(env, k, strlen(k));
+        items[2 * i + 1] = nh_latin1(env, v, strlen(v));
     }
-    return array;
+    return nh_array(env, items.data(), items.size());
 }
 
 /* responseHeaders(resp, trailers) -> [name, value, ...] */

@@ -81,6 +81,7 @@ struct nh_env {
     napi_ref probe; /* an empty JS function: see nh_terminating */
     napi_async_context async_context; /* for callbacks from the loop */
     napi_ref resource;                /* their resource: a plain object */
+    napi_ref array_maker;             /* (...items) => items: see nh_array */
     napi_async_cleanup_hook_handle cleanup_hook;
     bool torn_down;
     int closing; /* uv handles whose close has not completed */
@@ -266,6 +267,8 @@ static void nh_env_cleanup(napi_async_cleanup_hook_handle hook, void *arg)
     env->error_factory = env->probe = nullptr;
     napi_async_destroy(env->napi, env->async_context);
     napi_delete_reference(env->napi, env->resource);
+    if (env->array_maker)
+        napi_delete_reference(env->napi, env->array_maker);
     env->torn_down = true;
     nh_env_free_if_done(env);
 }
@@ -284,6 +287,7 @@ static nh_env *nh_env_get(napi_env napi)
     napi_value resource;
     napi_create_object(napi, &resource);
     napi_create_reference(napi, resource, 1, &env->resource);
+    env->array_maker = nullptr;
     env->torn_down = false;
     env->closing = 0;
     env->wrapped = 0;
