@@ -58,6 +58,7 @@ struct nh_handle {
      * collected, which is known at once, while its finalizer waits for the
      * event loop to turn (nh_sweep). */
     napi_ref weak;
+    long sweep_slot; /* index in the environment's `sweepable`, or -1 */
     /* Connections: the loop's watch on the descriptor and the deadline of
      * the operation in flight (made on first use, closed with the handle).
      * The socket callback's userdata is this handle, which outlives the
@@ -88,6 +89,11 @@ struct nh_env {
     int wrapped; /* responses made since the last sweep */
     nh_handle live; /* list head */
     std::unordered_set<nh_handle *> handles; /* the same, to look one up */
+    /* Responses that still own their C object: what nh_sweep looks at
+     * (not every handle whose finalizer is still to come: a sync loop that
+     * never yields leaves thousands, and walking them cost more than the
+     * requests). */
+    std::vector<nh_handle *> sweepable;
 };
 
 static thread_local nh_env *nh_current_env = nullptr;
@@ -104,6 +110,18 @@ static void nh_free_object(int kind, void *ptr)
 
 static void nh_close_watch(nh_handle *c);
 
+static void nh_unsweepable(nh_handle *h)
+{
+    if (h->sweep_slot < 0 || !h->env)
+        return;
+    std::vector<nh_handle *> &list = h->env->sweepable;
+    nh_handle *last = list.back();
+    list[(size_t)h->sweep_slot] = last;
+    last->sweep_slot = h->sweep_slot;
+    list.pop_back();
+    h->sweep_slot = -1;
+}
+
 static void nh_unref(nh_handle *h)
 {
     if (--h->refs > 0)
@@ -112,6 +130,7 @@ static void nh_unref(nh_handle *h)
         nh_close_watch(h);
     h->prev->next = h->next;
     h->next->prev = h->prev;
+    nh_unsweepable(h);
     if (h->env)
         h->env->handles.erase(h);
     delete h;
@@ -162,12 +181,16 @@ static const int NH_SWEEP_EVERY = 64;
 static void nh_sweep(nh_env *env)
 {
     env->wrapped = 0;
-    for (nh_handle *h = env->live.next; h != &env->live; h = h->next) {
+    for (size_t i = 0; i < env->sweepable.size();) {
+        nh_handle *h = env->sweepable[i];
         napi_value obj = nullptr;
-        if (h->kind != NH_RESPONSE || !h->ptr || !h->weak ||
-            napi_get_reference_value(env->napi, h->weak, &obj) != napi_ok || obj)
+        if (h->ptr && h->weak && napi_get_reference_value(env->napi, h->weak, &obj) == napi_ok &&
+            obj) {
+            i++; /* still reachable */
             continue;
+        }
         nh_free_collected(h);
+        nh_unsweepable(h); /* moves the last one to i */
     }
 }
 
@@ -262,6 +285,7 @@ static void nh_env_cleanup(napi_async_cleanup_hook_handle hook, void *arg)
     }
     env->live.next = env->live.prev = &env->live;
     env->handles.clear();
+    env->sweepable.clear();
     napi_delete_reference(env->napi, env->error_factory);
     napi_delete_reference(env->napi, env->probe);
     env->error_factory = env->probe = nullptr;
@@ -331,6 +355,7 @@ static napi_value nh_wrap(napi_env napi, void *ptr, int kind, nh_handle *owner)
     h->timer = nullptr;
     h->pending = nullptr;
     h->weak = nullptr;
+    h->sweep_slot = -1;
     if (kind == NH_RESPONSE && ++env->wrapped >= NH_SWEEP_EVERY)
         nh_sweep(env);
     if (napi_create_external(napi, h, nh_collected, nullptr, &obj) != napi_ok) {
@@ -339,8 +364,10 @@ static napi_value nh_wrap(napi_env napi, void *ptr, int kind, nh_handle *owner)
         return nh_null(napi);
     }
     /* Responses: a weak reference too (nh_sweep). */
-    if (kind == NH_RESPONSE)
-        napi_create_reference(napi, obj, 0, &h->weak);
+    if (kind == NH_RESPONSE && napi_create_reference(napi, obj, 0, &h->weak) == napi_ok) {
+        h->sweep_slot = (long)env->sweepable.size();
+        env->sweepable.push_back(h);
+    }
     if (owner)
         owner->refs++;
     env->handles.insert(h);
