@@ -356,7 +356,10 @@ static napi_value nh_wrap(napi_env napi, void *ptr, int kind, nh_handle *owner)
     h->pending = nullptr;
     h->weak = nullptr;
     h->sweep_slot = -1;
-    if (kind == NH_RESPONSE && ++env->wrapped >= NH_SWEEP_EVERY)
+    /* Every NH_SWEEP_EVERY responses, or fewer often while many are alive:
+     * the sweep's cost per response made stays constant. */
+    if (kind == NH_RESPONSE && ++env->wrapped >= NH_SWEEP_EVERY &&
+        (size_t)env->wrapped >= env->sweepable.size() / 2)
         nh_sweep(env);
     if (napi_create_external(napi, h, nh_collected, nullptr, &obj) != napi_ok) {
         nh_free_object(kind, ptr);
