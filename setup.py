@@ -7,6 +7,7 @@ One CMake build directory serves every pip run (build/pip/cmake, or
 $HTTPC_PIP_BUILD_DIR/cmake), so a
 second pip wheel or install after the first only relinks what changed."""
 
+import glob
 import os
 import shutil
 import subprocess
@@ -47,10 +48,20 @@ class CMakeBuild(build_ext):
             "-DPython3_EXECUTABLE=" + sys.executable,
             "-DPython3_FIND_STRATEGY=LOCATION",
         ]
+        env = os.environ.copy()
+        try:  # PyPI's swig, a build requirement (pyproject.toml)
+            import swig
+        except ImportError:  # no build isolation: bindings/swig.cmake finds one
+            swig = None
+        if swig is not None:
+            # Its binary finds its library through SWIG_LIB, as its own
+            # console script sets it.
+            env["SWIG_LIB"] = glob.glob(os.path.join(swig.SWIG_SHARE_DIR, "*"))[0]
+            configure.append("-DSWIG_EXECUTABLE=" + os.path.join(swig.BIN_DIR, "swig"))
         jobs = os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL", "2")
-        subprocess.check_call(configure)
+        subprocess.check_call(configure, env=env)
         subprocess.check_call(["cmake", "--build", str(cmake_dir),
-                               "--target", "_httpc_raw", "-j", jobs])
+                               "--target", "_httpc_raw", "-j", jobs], env=env)
         built = cmake_dir / "python" / "httpc"
         target = Path(self.get_ext_fullpath(ext.name))
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -18,16 +18,18 @@ struct nh_job {
     /* One step: returns HTTPC_E_WOULD_BLOCK to be called again (with the
      * same arguments) once the descriptor is ready or the deadline passed. */
     int (*run)(nh_job *);
-    v8::Local<v8::Value> (*result)(v8::Isolate *, nh_job *);
+    napi_value (*result)(napi_env, nh_job *);
     /* Makes the value or the error; nh_outcome unless the job needs more. */
-    void (*settle)(v8::Isolate *, nh_job *, v8::Local<v8::Value> *, v8::Local<v8::Value> *) = nullptr;
-    v8::Isolate *isolate = nullptr;
+    void (*settle)(napi_env, nh_job *, napi_value *, napi_value *) = nullptr;
+    napi_env env = nullptr;
     nh_handle *conn = nullptr;   /* holds its busy count while in flight */
     nh_handle *target = nullptr; /* the connection or the response */
-    v8::Global<v8::Object> keep_target;
-    v8::Global<v8::Value> keep_data; /* a body Buffer, or the Buffer read into */
-    v8::Global<v8::Context> context;
-    v8::Global<v8::Promise::Resolver> resolver;
+    napi_ref keep_target = nullptr;
+    /* A body Buffer, or the Buffer read into: the value itself for a sync
+     * call, a reference while a Promise is out. */
+    napi_value data_value = nullptr;
+    napi_ref keep_data = nullptr;
+    napi_deferred deferred = nullptr;
     int rc = 0;
     nh_error err;
     std::string method, url;
@@ -41,9 +43,18 @@ struct nh_job {
     int read_kind = 0;
     httpc_response *resp = nullptr;
     httpc_response *waits_on = nullptr; /* the response whose read is pending */
+    /* The rest of a body: 0 not decided yet, NH_BODY_DIRECT read straight
+     * into `direct` (a Buffer of the Content-Length), NH_BODY_ALL read_all. */
+    int body_mode = 0;
+    napi_ref direct = nullptr;
+    char *direct_data = nullptr;
+    size_t direct_len = 0;
+    size_t direct_got = 0;
 };
 
-static v8::Local<v8::Value> nh_header_list(v8::Isolate *isolate, const httpc_headers *hs);
+enum { NH_BODY_DIRECT = 1, NH_BODY_ALL = 2 };
+
+static napi_value nh_header_list(napi_env env, const httpc_headers *hs);
 
 /* The connection handle whose loop handles serve the job's target. */
 static nh_handle *nh_conn_of(nh_handle *target)
@@ -64,13 +75,41 @@ static void nh_wait_of(nh_job *job, httpc_wait *w)
 }
 
 /* The value or the error of a finished job. */
-static void nh_outcome(v8::Isolate *isolate, nh_job *job, v8::Local<v8::Value> *value,
-                       v8::Local<v8::Value> *error)
+static void nh_outcome(napi_env env, nh_job *job, napi_value *value, napi_value *error)
 {
     if (job->rc >= 0)
-        *value = job->result(isolate, job);
+        *value = job->result(env, job);
     else
-        *error = nh_make_error(isolate, job->err, v8::Local<v8::Value>());
+        *error = nh_make_error(env, job->err, nullptr);
+}
+
+static napi_value nh_job_data(napi_env env, nh_job *job)
+{
+    napi_value v = job->data_value;
+    if (!v && job->keep_data)
+        napi_get_reference_value(env, job->keep_data, &v);
+    return v;
+}
+
+/* Keeps the job's data value for as long as the job (a Promise call). */
+static void nh_keep_data(napi_env env, nh_job *job, napi_value value, bool async)
+{
+    if (async)
+        napi_create_reference(env, value, 1, &job->keep_data);
+    else
+        job->data_value = value; /* lives as long as the call's handle scope */
+}
+
+static void nh_delete_job(nh_job *job)
+{
+    if (job->keep_target)
+        napi_delete_reference(job->env, job->keep_target);
+    if (job->keep_data)
+        napi_delete_reference(job->env, job->keep_data);
+    if (job->direct)
+        napi_delete_reference(job->env, job->direct);
+    httpc_free(job->data);
+    delete job;
 }
 
 static void nh_release(nh_job *job)
@@ -83,7 +122,7 @@ static void nh_release(nh_job *job)
             nh_flush_deferred(job->conn);
         nh_unref(job->conn);
     }
-    delete job;
+    nh_delete_job(job);
 }
 
 static void nh_step(nh_job *job, bool from_loop);
@@ -173,30 +212,32 @@ static void nh_disarm(nh_handle *c)
         uv_timer_stop(c->timer);
 }
 
-/* Settles the job's Promise with its outcome and frees the job. */
+/* Settles the job's Promise with its outcome and frees the job. From the
+ * loop, inside a callback scope: the microtasks the settlement queues run
+ * when it closes, as after a JS callback. */
 static void nh_settle_async(nh_job *job, bool from_loop)
 {
-    v8::Isolate *isolate = job->isolate;
-    v8::HandleScope scope(isolate);
-    v8::Local<v8::Context> context = job->context.Get(isolate);
-    v8::Context::Scope context_scope(context);
-    auto settle = [&]() {
-        v8::Local<v8::Value> value, error;
-        job->settle(isolate, job, &value, &error);
-        v8::Local<v8::Promise::Resolver> resolver = job->resolver.Get(isolate);
-        /* Nothing comes back only when the isolate is terminating. */
-        v8::Maybe<bool> settled = error.IsEmpty() ? resolver->Resolve(context, value)
-                                                  : resolver->Reject(context, error);
-        (void)settled.IsJust();
-        nh_release(job);
-    };
+    napi_env env = job->env;
+    napi_handle_scope scope;
+    napi_open_handle_scope(env, &scope);
+    napi_callback_scope callback_scope = nullptr;
     if (from_loop) {
-        /* Runs the microtasks the settlement queues, as a JS callback would. */
-        node::CallbackScope callback_scope(isolate, job->keep_target.Get(isolate), {0, 0});
-        settle();
-    } else {
-        settle();
+        nh_env *e = job->target->env;
+        napi_value resource;
+        napi_get_reference_value(env, e->resource, &resource);
+        napi_open_callback_scope(env, resource, e->async_context, &callback_scope);
     }
+    napi_value value = nullptr, error = nullptr;
+    job->settle(env, job, &value, &error);
+    /* Fails only when the environment is being torn down. */
+    if (error)
+        napi_reject_deferred(env, job->deferred, error);
+    else
+        napi_resolve_deferred(env, job->deferred, value ? value : nh_undefined_value(env));
+    nh_release(job);
+    if (callback_scope)
+        napi_close_callback_scope(env, callback_scope);
+    napi_close_handle_scope(env, scope);
 }
 
 /* Runs the job as far as it goes; waits on the loop or settles. */
@@ -210,7 +251,7 @@ static void nh_step(nh_job *job, bool from_loop)
         job->rc = HTTPC_E_OS;
         job->err.code = HTTPC_E_OS;
         job->err.message = std::string("event loop: ") + uv_strerror(rc);
-    } else if (job->rc < 0) {
+    } else if (job->rc < 0 && job->err.code != job->rc) { /* else the binding's own */
         nh_capture(&job->err, job->rc);
     }
     job->conn->pending = nullptr;
@@ -218,7 +259,8 @@ static void nh_step(nh_job *job, bool from_loop)
     nh_settle_async(job, from_loop);
 }
 
-/* Drops the operations in flight (the environment is going away). */
+/* Drops the operations in flight (the environment is going away; their
+ * Promises are never settled). */
 static void nh_drop_jobs(nh_env *env)
 {
     std::vector<nh_job *> jobs;
@@ -229,29 +271,22 @@ static void nh_drop_jobs(nh_env *env)
         nh_disarm(job->conn);
         job->conn->pending = nullptr;
         job->conn->busy--;
-        job->conn->refs--; /* the handles themselves are deleted by the caller */
+        job->conn->refs--; /* its JS object's finalizer still holds one */
         job->conn = nullptr;
-        delete job;
+        nh_delete_job(job);
     }
 }
 
-/* True when the isolate is being terminated (Worker.terminate()). V8 marks
- * it when JavaScript next runs, so an empty JS function is called: its entry
- * check takes the pending termination. */
-static bool nh_terminating(v8::Isolate *isolate)
+/* True when the environment is being torn down (Worker.terminate()): V8
+ * marks the termination when JavaScript next runs, so an empty JS function
+ * is called; it fails only then. */
+static bool nh_terminating(napi_env napi)
 {
-    if (isolate->IsExecutionTerminating())
-        return true;
-    nh_env *env = nh_env_get(isolate);
-    if (env->probe.IsEmpty())
+    nh_env *env = nh_env_get(napi);
+    napi_value probe, ignored;
+    if (!env->probe || napi_get_reference_value(napi, env->probe, &probe) != napi_ok || !probe)
         return false;
-    v8::HandleScope scope(isolate);
-    v8::TryCatch try_catch(isolate);
-    v8::Local<v8::Context> context = isolate->GetCurrentContext();
-    v8::MaybeLocal<v8::Value> ignored =
-        env->probe.Get(isolate)->Call(context, v8::Undefined(isolate), 0, nullptr);
-    (void)ignored;
-    return try_catch.HasTerminated() || isolate->IsExecutionTerminating();
+    return napi_call_function(napi, nh_undefined_value(napi), probe, 0, nullptr, &ignored) != napi_ok;
 }
 
 /* How long one wait of the sync API lasts before it looks for a
@@ -259,10 +294,10 @@ static bool nh_terminating(v8::Isolate *isolate)
 static const int NH_SYNC_SLICE_MS = 100;
 
 /* Runs the job on this thread, waiting in poll(2). Returns false when the
- * isolate is terminating (the connection is then closed). The termination is
- * looked for every NH_SYNC_SLICE_MS, whether the peer is silent or keeps
- * sending. */
-static bool nh_run_sync(v8::Isolate *isolate, nh_job *job)
+ * environment is terminating (the connection is then closed). The
+ * termination is looked for every NH_SYNC_SLICE_MS, whether the peer is
+ * silent or keeps sending. */
+static bool nh_run_sync(napi_env env, nh_job *job)
 {
     uint64_t last_check = uv_hrtime();
     for (;;) {
@@ -281,7 +316,7 @@ static bool nh_run_sync(v8::Isolate *isolate, nh_job *job)
         if (now - last_check < (uint64_t)NH_SYNC_SLICE_MS * 1000000u)
             continue;
         last_check = now;
-        if (nh_terminating(isolate)) {
+        if (nh_terminating(env)) {
             nh_handle *c = nh_conn_of(job->target);
             if (c && c->ptr)
                 httpc_conn_close((httpc_conn *)c->ptr);
@@ -292,10 +327,11 @@ static bool nh_run_sync(v8::Isolate *isolate, nh_job *job)
     }
 }
 
-/* Runs the job now (sync) or from the loop (async: returns a Promise). */
-static void nh_exec(const v8::FunctionCallbackInfo<v8::Value> &args, nh_job *job, bool async)
+/* Runs the job now (sync) or from the loop (async: returns a Promise).
+ * `self` is the target's JS object (kept while a Promise is out). */
+static napi_value nh_exec(napi_env env, napi_value self, nh_job *job, bool async)
 {
-    v8::Isolate *isolate = args.GetIsolate();
+    job->env = env;
     if (!job->settle)
         job->settle = nh_outcome;
     if (!async) {
@@ -303,97 +339,181 @@ static void nh_exec(const v8::FunctionCallbackInfo<v8::Value> &args, nh_job *job
          * a response collected meanwhile waits as while a Promise is out. */
         nh_handle *conn = nh_conn_of(job->target);
         conn->busy++;
-        bool finished = nh_run_sync(isolate, job);
+        bool finished = nh_run_sync(env, job);
         if (--conn->busy == 0)
             nh_flush_deferred(conn);
         if (!finished) {
-            delete job;
-            return; /* the termination goes on */
+            nh_delete_job(job);
+            return nullptr; /* the termination goes on */
         }
-        if (job->rc < 0)
+        if (job->rc < 0 && job->err.code != job->rc) /* else the binding's own */
             nh_capture(&job->err, job->rc);
-        v8::Local<v8::Value> value, error;
-        job->settle(isolate, job, &value, &error);
-        delete job;
+        napi_value value = nullptr, error = nullptr;
+        job->settle(env, job, &value, &error);
+        nh_delete_job(job);
         fflush(stdout); /* debug lines (setDebugLevel) written by the C library */
-        if (error.IsEmpty())
-            args.GetReturnValue().Set(value);
-        else
-            isolate->ThrowException(error);
-        return;
+        if (error) {
+            napi_throw(env, error);
+            return nullptr;
+        }
+        return value;
     }
-    v8::Local<v8::Context> context = isolate->GetCurrentContext();
-    v8::Local<v8::Promise::Resolver> resolver = v8::Promise::Resolver::New(context).ToLocalChecked();
-    job->isolate = isolate;
-    job->context.Reset(isolate, context);
-    job->resolver.Reset(isolate, resolver);
-    job->keep_target.Reset(isolate, job->target->self.Get(isolate));
     job->conn = nh_conn_of(job->target);
     if (job->conn->pending) {
-        delete job;
-        nh_throw_type("another operation is in progress on this connection");
-        return;
+        nh_delete_job(job);
+        nh_throw_type(env, "another operation is in progress on this connection");
+        return nullptr;
+    }
+    napi_value promise;
+    if (napi_create_promise(env, &job->deferred, &promise) != napi_ok ||
+        napi_create_reference(env, self, 1, &job->keep_target) != napi_ok) {
+        nh_delete_job(job);
+        return nullptr;
     }
     job->conn->busy++;
     job->conn->refs++;
     nh_step(job, false);
-    args.GetReturnValue().Set(resolver->GetPromise());
+    return promise;
 }
 
 /* ---- argument helpers (each throws and returns false on bad input) ---- */
 
-static void nh_throw_invalid(const char *message)
+/* The arguments of a native call; those not given are undefined. */
+template <size_t N> struct nh_args {
+    napi_value v[N];
+    nh_args(napi_env env, napi_callback_info info)
+    {
+        size_t argc = N;
+        napi_get_cb_info(env, info, &argc, v, nullptr, nullptr);
+    }
+    napi_value operator[](size_t i) const { return v[i]; }
+};
+
+static bool nh_is_true(napi_env env, napi_value value)
 {
-    v8::Isolate *isolate = v8::Isolate::GetCurrent();
+    bool b = false;
+    return napi_get_value_bool(env, value, &b) == napi_ok && b;
+}
+
+static bool nh_is_false(napi_env env, napi_value value)
+{
+    bool b = true;
+    return napi_get_value_bool(env, value, &b) == napi_ok && !b;
+}
+
+static napi_valuetype nh_type(napi_env env, napi_value value)
+{
+    napi_valuetype type = napi_undefined;
+    napi_typeof(env, value, &type);
+    return type;
+}
+
+static bool nh_is_nullish(napi_env env, napi_value value)
+{
+    napi_valuetype type = nh_type(env, value);
+    return type == napi_undefined || type == napi_null;
+}
+
+/* A number argument (`fallback` when it is not a number). */
+static double nh_double(napi_env env, napi_value value, double fallback)
+{
+    double d;
+    return napi_get_value_double(env, value, &d) == napi_ok ? d : fallback;
+}
+
+static int32_t nh_int32(napi_env env, napi_value value, int32_t fallback)
+{
+    int32_t n;
+    return napi_get_value_int32(env, value, &n) == napi_ok ? n : fallback;
+}
+
+static int64_t nh_int64(napi_env env, napi_value value, int64_t fallback)
+{
+    int64_t n;
+    return napi_get_value_int64(env, value, &n) == napi_ok ? n : fallback;
+}
+
+/* A Buffer, a typed array or a DataView: its bytes. */
+static bool nh_bytes(napi_env env, napi_value value, char **data, size_t *len)
+{
+    bool is_view = false;
+    void *p = nullptr;
+    if (napi_is_buffer(env, value, &is_view) != napi_ok || !is_view ||
+        napi_get_buffer_info(env, value, &p, len) != napi_ok)
+        return false;
+    *data = (char *)p;
+    return true;
+}
+
+static void nh_throw_invalid(napi_env env, const char *message)
+{
     nh_error e;
     e.code = HTTPC_E_INVALID_ARGUMENT;
     e.message = message;
-    isolate->ThrowException(nh_make_error(isolate, e, v8::Local<v8::Value>()));
+    napi_throw(env, nh_make_error(env, e, nullptr));
 }
 
 /* A string of code points below 256 without NUL, as latin-1 bytes. */
-static bool nh_text(v8::Isolate *isolate, v8::Local<v8::Value> value, std::string *out,
-                    const char *what)
+static bool nh_text(napi_env env, napi_value value, std::string *out, const char *what)
 {
-    if (!value->IsString()) {
+    size_t n = 0;
+    if (nh_type(env, value) != napi_string) {
         std::string m = std::string(what) + " must be a string";
-        nh_throw_type(m.c_str());
+        nh_throw_type(env, m.c_str());
         return false;
     }
-    v8::Local<v8::String> s = value.As<v8::String>();
-    if (!s->ContainsOnlyOneByte()) {
-        std::string m = std::string(what) + " has a character above U+00FF";
-        nh_throw_invalid(m.c_str());
-        return false;
+    /* UTF-8 first: the common ASCII string needs nothing else. */
+    napi_get_value_string_utf8(env, value, nullptr, 0, &n);
+    out->resize(n + 1);
+    napi_get_value_string_utf8(env, value, &(*out)[0], n + 1, &n);
+    out->resize(n);
+    bool ascii = true;
+    for (unsigned char ch : *out)
+        if (ch >= 0x80) {
+            ascii = false;
+            break;
+        }
+    if (!ascii) {
+        std::u16string wide;
+        napi_get_value_string_utf16(env, value, nullptr, 0, &n);
+        wide.resize(n + 1);
+        napi_get_value_string_utf16(env, value, &wide[0], n + 1, &n);
+        out->resize(n);
+        for (size_t i = 0; i < n; i++) {
+            if (wide[i] > 0xff) {
+                std::string m = std::string(what) + " has a character above U+00FF";
+                nh_throw_invalid(env, m.c_str());
+                return false;
+            }
+            (*out)[i] = (char)wide[i];
+        }
     }
-    out->resize((size_t)s->Length());
-    s->WriteOneByte(isolate, (uint8_t *)&(*out)[0], 0, s->Length(),
-                    v8::String::NO_NULL_TERMINATION);
     if (memchr(out->data(), 0, out->size())) {
         std::string m = std::string(what) + " contains a NUL character";
-        nh_throw_invalid(m.c_str());
+        nh_throw_invalid(env, m.c_str());
         return false;
     }
     return true;
 }
 
 /* A flat array [name, value, name, value, ...] into job->headers. */
-static bool nh_headers(v8::Isolate *isolate, v8::Local<v8::Value> value, nh_job *job)
+static bool nh_headers(napi_env env, napi_value value, nh_job *job)
 {
-    if (value->IsNullOrUndefined())
+    if (nh_is_nullish(env, value))
         return true;
-    if (!value->IsArray()) {
-        nh_throw_type("headers must be a flat array");
+    bool is_array = false;
+    if (napi_is_array(env, value, &is_array) != napi_ok || !is_array) {
+        nh_throw_type(env, "headers must be a flat array");
         return false;
     }
-    v8::Local<v8::Array> flat = value.As<v8::Array>();
-    v8::Local<v8::Context> context = isolate->GetCurrentContext();
-    uint32_t n = flat->Length() & ~1u;
+    uint32_t n = 0;
+    napi_get_array_length(env, value, &n);
+    n &= ~1u;
     job->header_text.resize(n);
     for (uint32_t i = 0; i < n; i++) {
-        v8::Local<v8::Value> item;
-        if (!flat->Get(context, i).ToLocal(&item) ||
-            !nh_text(isolate, item, &job->header_text[i], i % 2 ? "a header value" : "a header name"))
+        napi_value item;
+        if (napi_get_element(env, value, i, &item) != napi_ok ||
+            !nh_text(env, item, &job->header_text[i], i % 2 ? "a header value" : "a header name"))
             return false;
     }
     job->headers.resize(n / 2);
@@ -406,41 +526,43 @@ static bool nh_headers(v8::Isolate *isolate, v8::Local<v8::Value> value, nh_job 
 
 /* A body: null/undefined (none), true (pushed: bodyWrite, bodyEnd) or any
  * ArrayBufferView (a Buffer...). */
-static bool nh_body(v8::Isolate *isolate, v8::Local<v8::Value> value, nh_job *job, bool async)
+static bool nh_body(napi_env env, napi_value value, nh_job *job, bool async)
 {
-    if (value->IsNullOrUndefined())
+    if (nh_is_nullish(env, value))
         return true;
-    if (value->IsTrue()) {
+    if (nh_is_true(env, value)) {
         job->body.kind = HTTPC_BODY_PUSH;
         return true;
     }
-    if (!value->IsArrayBufferView()) {
-        nh_throw_type("a body must be a Buffer, a Uint8Array or null");
+    char *data;
+    size_t len;
+    if (!nh_bytes(env, value, &data, &len)) {
+        nh_throw_type(env, "a body must be a Buffer, a Uint8Array or null");
         return false;
     }
     job->body.kind = HTTPC_BODY_BYTES;
-    job->body.data = node::Buffer::Data(value);
-    job->body.len = node::Buffer::Length(value);
-    if (async)
-        job->keep_data.Reset(isolate, value);
+    job->body.data = data;
+    job->body.len = len;
+    nh_keep_data(env, job, value, async);
     return true;
 }
 
-static nh_job *nh_job_on(const v8::FunctionCallbackInfo<v8::Value> &args, int kind)
+static nh_job *nh_job_on(napi_env env, napi_value target, int kind)
 {
-    nh_handle *h = nh_handle_of(args[0], kind);
+    nh_handle *h = nh_handle_of(env, target, kind);
     if (!h) {
-        nh_throw_type(kind == NH_CONN ? "expected an httpc connection" : "expected an httpc response");
+        nh_throw_type(env, kind == NH_CONN ? "expected an httpc connection" : "expected an httpc response");
         return nullptr;
     }
     nh_job *job = new nh_job();
+    job->env = env;
     job->target = h;
     return job;
 }
 
-static v8::Local<v8::Value> nh_undefined(v8::Isolate *isolate, nh_job *)
+static napi_value nh_undefined(napi_env env, nh_job *)
 {
-    return v8::Undefined(isolate);
+    return nh_undefined_value(env);
 }
 
 /* ---- connections ---- */
@@ -449,52 +571,53 @@ static v8::Local<v8::Value> nh_undefined(v8::Isolate *isolate, nh_job *)
  *         timeout, connectTimeout, sourceHost | null, sourcePort, blocksize,
  *         debuglevel, maxResponseSize, totalTimeout) -> handle, in
  *         non-blocking mode */
-static void nh_conn_new(const v8::FunctionCallbackInfo<v8::Value> &args)
+static napi_value nh_conn_new(napi_env env, napi_callback_info info)
 {
-    v8::Isolate *isolate = args.GetIsolate();
-    v8::Local<v8::Context> context = isolate->GetCurrentContext();
+    nh_args<11> args(env, info);
     std::string host, source;
-    if (!nh_text(isolate, args[0], &host, "host"))
-        return;
-    bool has_source = !args[5]->IsNullOrUndefined();
-    if (has_source && !nh_text(isolate, args[5], &source, "sourceAddress host"))
-        return;
+    if (!nh_text(env, args[0], &host, "host"))
+        return nullptr;
+    bool has_source = !nh_is_nullish(env, args[5]);
+    if (has_source && !nh_text(env, args[5], &source, "sourceAddress host"))
+        return nullptr;
     httpc_conn_options opts = HTTPC_CONN_OPTIONS_INIT;
-    int port = args[1]->Int32Value(context).FromMaybe(0);
-    opts.timeout = args[3]->NumberValue(context).FromMaybe(-1.0);
-    opts.connect_timeout = args[4]->NumberValue(context).FromMaybe(-1.0);
+    int port = nh_int32(env, args[1], 0);
+    opts.timeout = nh_double(env, args[3], -1.0);
+    opts.connect_timeout = nh_double(env, args[4], -1.0);
     opts.source_host = has_source ? source.c_str() : NULL;
-    opts.source_port = args[6]->Int32Value(context).FromMaybe(0);
-    int64_t blocksize = args[7]->IntegerValue(context).FromMaybe(8192);
+    opts.source_port = nh_int32(env, args[6], 0);
+    int64_t blocksize = nh_int64(env, args[7], 8192);
     opts.blocksize = blocksize > 0 ? (size_t)blocksize : 8192;
-    opts.debuglevel = args[8]->Int32Value(context).FromMaybe(0);
-    opts.total_timeout = args[10]->NumberValue(context).FromMaybe(-1.0);
+    opts.debuglevel = nh_int32(env, args[8], 0);
+    opts.total_timeout = nh_double(env, args[10], -1.0);
     httpc_conn *conn = NULL;
     int rc;
-    if (args[2]->IsFalse()) {
+    if (nh_is_false(env, args[2])) {
         rc = httpc_conn_new(&conn, host.c_str(), port, &opts);
     } else {
         httpc_tls_context *tls = NULL;
-        if (!args[2]->IsNull()) {
-            tls = (httpc_tls_context *)nh_unwrap(args[2], NH_TLS);
+        if (nh_type(env, args[2]) != napi_null) {
+            tls = (httpc_tls_context *)nh_unwrap(env, args[2], NH_TLS);
             if (!tls) {
-                nh_throw_type("expected an httpc TLS context");
-                return;
+                nh_throw_type(env, "expected an httpc TLS context");
+                return nullptr;
             }
         }
         rc = httpc_conn_new_https(&conn, host.c_str(), port, &opts, tls);
     }
     if (rc < 0) {
-        nh_throw_code(rc);
-        return;
+        nh_throw_code(env, rc);
+        return nullptr;
     }
-    double max_size = args[9]->NumberValue(context).FromMaybe(0.0);
+    double max_size = nh_double(env, args[9], 0.0);
     if (max_size > 0)
         httpc_conn_set_max_response_size(conn, (int64_t)max_size);
     httpc_conn_set_nonblocking(conn, 1);
-    v8::Local<v8::Value> handle = nh_wrap(isolate, conn, NH_CONN, nullptr);
-    httpc_conn_set_socket_callback(conn, nh_on_socket, nh_handle_of(handle, NH_CONN));
-    args.GetReturnValue().Set(handle);
+    napi_value handle = nh_wrap(env, conn, NH_CONN, nullptr);
+    nh_handle *h = nh_handle_of(env, handle, NH_CONN);
+    if (h)
+        httpc_conn_set_socket_callback(conn, nh_on_socket, h);
+    return handle;
 }
 
 static int nh_run_request(nh_job *job)
@@ -505,23 +628,23 @@ static int nh_run_request(nh_job *job)
 }
 
 /* request(conn, method, url, body, flatHeaders, flags, async) */
-static void nh_request(const v8::FunctionCallbackInfo<v8::Value> &args)
+static napi_value nh_request(napi_env env, napi_callback_info info)
 {
-    v8::Isolate *isolate = args.GetIsolate();
-    bool async = args[6]->IsTrue();
-    nh_job *job = nh_job_on(args, NH_CONN);
+    nh_args<7> args(env, info);
+    bool async = nh_is_true(env, args[6]);
+    nh_job *job = nh_job_on(env, args[0], NH_CONN);
     if (!job)
-        return;
-    if (!nh_text(isolate, args[1], &job->method, "method") ||
-        !nh_text(isolate, args[2], &job->url, "url") || !nh_body(isolate, args[3], job, async) ||
-        !nh_headers(isolate, args[4], job)) {
-        delete job;
-        return;
+        return nullptr;
+    if (!nh_text(env, args[1], &job->method, "method") ||
+        !nh_text(env, args[2], &job->url, "url") || !nh_body(env, args[3], job, async) ||
+        !nh_headers(env, args[4], job)) {
+        nh_delete_job(job);
+        return nullptr;
     }
-    job->flags = args[5]->Int32Value(isolate->GetCurrentContext()).FromMaybe(0);
+    job->flags = nh_int32(env, args[5], 0);
     job->run = nh_run_request;
     job->result = nh_undefined;
-    nh_exec(args, job, async);
+    return nh_exec(env, args[0], job, async);
 }
 
 static int nh_run_endheaders(nh_job *job)
@@ -531,21 +654,21 @@ static int nh_run_endheaders(nh_job *job)
 }
 
 /* endheaders(conn, body, flags, async) */
-static void nh_endheaders(const v8::FunctionCallbackInfo<v8::Value> &args)
+static napi_value nh_endheaders(napi_env env, napi_callback_info info)
 {
-    v8::Isolate *isolate = args.GetIsolate();
-    bool async = args[3]->IsTrue();
-    nh_job *job = nh_job_on(args, NH_CONN);
+    nh_args<4> args(env, info);
+    bool async = nh_is_true(env, args[3]);
+    nh_job *job = nh_job_on(env, args[0], NH_CONN);
     if (!job)
-        return;
-    if (!nh_body(isolate, args[1], job, async)) {
-        delete job;
-        return;
+        return nullptr;
+    if (!nh_body(env, args[1], job, async)) {
+        nh_delete_job(job);
+        return nullptr;
     }
-    job->flags = args[2]->Int32Value(isolate->GetCurrentContext()).FromMaybe(0);
+    job->flags = nh_int32(env, args[2], 0);
     job->run = nh_run_endheaders;
     job->result = nh_undefined;
-    nh_exec(args, job, async);
+    return nh_exec(env, args[0], job, async);
 }
 
 static int nh_run_send(nh_job *job)
@@ -554,22 +677,25 @@ static int nh_run_send(nh_job *job)
 }
 
 /* send(conn, data, async) */
-static void nh_send(const v8::FunctionCallbackInfo<v8::Value> &args)
+static napi_value nh_send(napi_env env, napi_callback_info info)
 {
-    v8::Isolate *isolate = args.GetIsolate();
-    bool async = args[2]->IsTrue();
-    nh_job *job = nh_job_on(args, NH_CONN);
+    nh_args<3> args(env, info);
+    bool async = nh_is_true(env, args[2]);
+    nh_job *job = nh_job_on(env, args[0], NH_CONN);
     if (!job)
-        return;
-    if (args[1]->IsNullOrUndefined() || !nh_body(isolate, args[1], job, async)) {
-        if (args[1]->IsNullOrUndefined())
-            nh_throw_type("data must be a Buffer or a Uint8Array");
-        delete job;
-        return;
+        return nullptr;
+    if (nh_is_nullish(env, args[1])) {
+        nh_throw_type(env, "data must be a Buffer or a Uint8Array");
+        nh_delete_job(job);
+        return nullptr;
+    }
+    if (!nh_body(env, args[1], job, async)) {
+        nh_delete_job(job);
+        return nullptr;
     }
     job->run = nh_run_send;
     job->result = nh_undefined;
-    nh_exec(args, job, async);
+    return nh_exec(env, args[0], job, async);
 }
 
 static int nh_run_body_write(nh_job *job)
@@ -583,42 +709,57 @@ static int nh_run_body_end(nh_job *job)
 }
 
 /* bodyWrite(conn, data, async): one piece of a pushed body, framed by C. */
-static void nh_body_write(const v8::FunctionCallbackInfo<v8::Value> &args)
+static napi_value nh_body_write(napi_env env, napi_callback_info info)
 {
-    v8::Isolate *isolate = args.GetIsolate();
-    bool async = args[2]->IsTrue();
-    nh_job *job = nh_job_on(args, NH_CONN);
+    nh_args<3> args(env, info);
+    bool async = nh_is_true(env, args[2]);
+    nh_job *job = nh_job_on(env, args[0], NH_CONN);
     if (!job)
-        return;
-    if (!args[1]->IsArrayBufferView()) {
-        nh_throw_type("a body piece must be a Buffer or a Uint8Array");
-        delete job;
-        return;
+        return nullptr;
+    char *data;
+    size_t len;
+    if (!nh_bytes(env, args[1], &data, &len)) {
+        nh_throw_type(env, "a body piece must be a Buffer or a Uint8Array");
+        nh_delete_job(job);
+        return nullptr;
     }
-    nh_body(isolate, args[1], job, async);
+    nh_body(env, args[1], job, async);
     job->run = nh_run_body_write;
     job->result = nh_undefined;
-    nh_exec(args, job, async);
+    return nh_exec(env, args[0], job, async);
 }
 
 /* bodyEnd(conn, async): ends a pushed body. */
-static void nh_body_end(const v8::FunctionCallbackInfo<v8::Value> &args)
+static napi_value nh_body_end(napi_env env, napi_callback_info info)
 {
-    nh_job *job = nh_job_on(args, NH_CONN);
+    nh_args<2> args(env, info);
+    nh_job *job = nh_job_on(env, args[0], NH_CONN);
     if (!job)
-        return;
+        return nullptr;
     job->run = nh_run_body_end;
     job->result = nh_undefined;
-    nh_exec(args, job, args[1]->IsTrue());
+    return nh_exec(env, args[0], job, nh_is_true(env, args[1]));
+}
+
+/* Keeps a JS function for the environment (error factory, probe). */
+static napi_value nh_set_function(napi_env env, napi_callback_info info, napi_ref nh_env::*slot)
+{
+    nh_args<1> args(env, info);
+    if (nh_type(env, args[0]) != napi_function) {
+        nh_throw_type(env, "expected a function");
+        return nullptr;
+    }
+    nh_env *e = nh_env_get(env);
+    if (e->*slot)
+        napi_delete_reference(env, e->*slot);
+    napi_create_reference(env, args[0], 1, &(e->*slot));
+    return nullptr;
 }
 
 /* setTerminationProbe(fn): an empty JS function (see nh_terminating). */
-static void nh_set_probe(const v8::FunctionCallbackInfo<v8::Value> &args)
+static napi_value nh_set_probe(napi_env env, napi_callback_info info)
 {
-    if (!args[0]->IsFunction())
-        return nh_throw_type("expected a function");
-    nh_env *env = nh_env_get(args.GetIsolate());
-    env->probe.Reset(args.GetIsolate(), args[0].As<v8::Function>());
+    return nh_set_function(env, info, &nh_env::probe);
 }
 
 static int nh_run_connect(nh_job *job)
@@ -627,14 +768,15 @@ static int nh_run_connect(nh_job *job)
 }
 
 /* connect(conn, async) */
-static void nh_connect(const v8::FunctionCallbackInfo<v8::Value> &args)
+static napi_value nh_connect(napi_env env, napi_callback_info info)
 {
-    nh_job *job = nh_job_on(args, NH_CONN);
+    nh_args<2> args(env, info);
+    nh_job *job = nh_job_on(env, args[0], NH_CONN);
     if (!job)
-        return;
+        return nullptr;
     job->run = nh_run_connect;
     job->result = nh_undefined;
-    nh_exec(args, job, args[1]->IsTrue());
+    return nh_exec(env, args[0], job, nh_is_true(env, args[1]));
 }
 
 static int nh_run_getresponse(nh_job *job)
@@ -642,32 +784,61 @@ static int nh_run_getresponse(nh_job *job)
     return httpc_conn_getresponse((httpc_conn *)job->target->ptr, &job->resp);
 }
 
+/* An array of the values. Node-API sets elements one property store at a
+ * time (about 400 instructions each); a JS function taking them as rest
+ * arguments builds the array at once. Made on first use; when the script
+ * cannot be compiled (code from strings disallowed), element by element. */
+static napi_value nh_array(napi_env env, napi_value *items, size_t n)
+{
+    nh_env *e = nh_env_get(env);
+    napi_value maker = nullptr, array;
+    if (!e->array_maker) {
+        napi_value script;
+        napi_create_string_utf8(env, "(function httpcArray(...items) { return items; })",
+                                NAPI_AUTO_LENGTH, &script);
+        if (napi_run_script(env, script, &maker) == napi_ok)
+            napi_create_reference(env, maker, 1, &e->array_maker);
+        else
+            napi_get_and_clear_last_exception(env, &array);
+    } else {
+        napi_get_reference_value(env, e->array_maker, &maker);
+    }
+    if (maker && n <= 4096 &&
+        napi_call_function(env, nh_undefined_value(env), maker, n, items, &array) == napi_ok)
+        return array;
+    napi_create_array_with_length(env, n, &array);
+    for (size_t i = 0; i < n; i++)
+        napi_set_element(env, array, (uint32_t)i, items[i]);
+    return array;
+}
+
 /* [handle, status, reason, version, willClose, chunked, length] */
-static v8::Local<v8::Value> nh_response_head(v8::Isolate *isolate, nh_job *job)
+static napi_value nh_response_head(napi_env env, nh_job *job)
 {
     httpc_response *resp = job->resp;
     const char *reason = httpc_response_reason(resp);
-    v8::Local<v8::Value> items[] = {
-        nh_wrap(isolate, resp, NH_RESPONSE, job->target),
-        v8::Integer::New(isolate, httpc_response_status(resp)),
-        nh_latin1(isolate, reason, strlen(reason)),
-        v8::Integer::New(isolate, httpc_response_version(resp)),
-        v8::Boolean::New(isolate, httpc_response_will_close(resp) != 0),
-        v8::Boolean::New(isolate, httpc_response_chunked(resp) != 0),
-        v8::Number::New(isolate, (double)httpc_response_length(resp)),
+    napi_value items[] = {
+        nh_wrap(env, resp, NH_RESPONSE, job->target),
+        nh_int(env, httpc_response_status(resp)),
+        nh_latin1(env, reason, strlen(reason)),
+        nh_int(env, httpc_response_version(resp)),
+        nh_bool(env, httpc_response_will_close(resp) != 0),
+        nh_bool(env, httpc_response_chunked(resp) != 0),
+        nh_number(env, (double)httpc_response_length(resp)),
     };
-    return v8::Array::New(isolate, items, sizeof items / sizeof items[0]);
+    return nh_array(env, items, sizeof items / sizeof items[0]);
 }
 
 /* getresponse(conn, async) */
-static void nh_getresponse(const v8::FunctionCallbackInfo<v8::Value> &args)
+static napi_value nh_getresponse(napi_env env, napi_callback_info info)
 {
-    nh_job *job = nh_job_on(args, NH_CONN);
+    nh_args<2> args(env, info);
+    nh_job *job = nh_job_on(env, args[0], NH_CONN);
     if (!job)
-        return;
+        return nullptr;
     job->run = nh_run_getresponse;
     job->result = nh_response_head;
-    nh_exec(args, job, args[1]->IsTrue());
+    return nh_exec(env, args[0], job, nh_is_true(env, args[1]));
 }
 
 /* The steps of request + getresponse; 0 once the head is read. */
@@ -689,12 +860,60 @@ static int nh_request_head_steps(nh_job *job)
     return 0;
 }
 
+/* Bodies of a known length at least this long are read straight into one
+ * Buffer of that length: V8's own memory, no copy, no growing buffer. */
+static const int64_t NH_DIRECT_MIN = 65536;
+/* Above this a Content-Length is not taken at its word before the bytes
+ * come (read_all's buffer grows with what arrives). */
+static const int64_t NH_DIRECT_MAX = (int64_t)1 << 30;
+
+/* The rest of the body of resp, as read_all reads it. */
+static int nh_read_rest(nh_job *job, httpc_response *resp)
+{
+    if (job->body_mode == 0) {
+        job->body_mode = NH_BODY_ALL;
+        int64_t length = httpc_response_length(resp);
+        if (length >= NH_DIRECT_MIN && length <= NH_DIRECT_MAX) {
+            /* From the loop too: a handle scope of its own. */
+            napi_handle_scope scope;
+            void *data = nullptr;
+            napi_value buf;
+            napi_open_handle_scope(job->env, &scope);
+            if (napi_create_buffer(job->env, (size_t)length, &data, &buf) == napi_ok &&
+                napi_create_reference(job->env, buf, 1, &job->direct) == napi_ok) {
+                job->body_mode = NH_BODY_DIRECT;
+                job->direct_data = (char *)data;
+                job->direct_len = (size_t)length;
+            } else {
+                napi_value ignored; /* no memory for it: read_all's way */
+                napi_get_and_clear_last_exception(job->env, &ignored);
+            }
+            napi_close_handle_scope(job->env, scope);
+        }
+    }
+    if (job->body_mode == NH_BODY_ALL)
+        return httpc_response_read_all(resp, &job->data, &job->len);
+    int rc = httpc_response_read(resp, job->direct_data, job->direct_len, &job->direct_got);
+    if (rc < 0 || job->direct_got == job->direct_len)
+        return rc;
+    /* The body ended before its Content-Length: read_all's IncompleteRead. */
+    nh_error *e = &job->err;
+    e->code = HTTPC_E_INCOMPLETE_READ;
+    e->partial = (int64_t)job->direct_got;
+    e->expected = (int64_t)(job->direct_len - job->direct_got);
+    char message[96];
+    snprintf(message, sizeof message, "IncompleteRead(%lld bytes read, %lld more expected)",
+             (long long)e->partial, (long long)e->expected);
+    e->message = message;
+    return HTTPC_E_INCOMPLETE_READ;
+}
+
 static int nh_run_exchange(nh_job *job)
 {
     int rc = nh_request_head_steps(job);
     if (rc < 0)
         return rc;
-    return httpc_response_read_all(job->resp, &job->data, &job->len);
+    return nh_read_rest(job, job->resp);
 }
 
 static int nh_run_request_head(nh_job *job)
@@ -702,32 +921,30 @@ static int nh_run_request_head(nh_job *job)
     return nh_request_head_steps(job);
 }
 
-static v8::Local<v8::Value> nh_take_data(v8::Isolate *isolate, nh_job *job);
+static napi_value nh_take_data(napi_env env, nh_job *job);
 
 /* [status, reason, version, willClose, rawHeaders, body, rawTrailers]; an
  * IncompleteRead carries the part of the body read. The response is freed
  * here: the whole exchange is over. */
-static void nh_exchange_settle(v8::Isolate *isolate, nh_job *job, v8::Local<v8::Value> *value,
-                               v8::Local<v8::Value> *error)
+static void nh_exchange_settle(napi_env env, nh_job *job, napi_value *value, napi_value *error)
 {
-    v8::Local<v8::Value> body = nh_take_data(isolate, job);
+    napi_value body = nh_take_data(env, job);
     httpc_response *resp = job->resp;
     job->resp = nullptr;
     if (job->rc < 0) {
-        *error = nh_make_error(isolate, job->err,
-                               resp ? body : v8::Local<v8::Value>());
+        *error = nh_make_error(env, job->err, resp ? body : nullptr);
     } else {
         const char *reason = httpc_response_reason(resp);
-        v8::Local<v8::Value> items[] = {
-            v8::Integer::New(isolate, httpc_response_status(resp)),
-            nh_latin1(isolate, reason, strlen(reason)),
-            v8::Integer::New(isolate, httpc_response_version(resp)),
-            v8::Boolean::New(isolate, httpc_response_will_close(resp) != 0),
-            nh_header_list(isolate, httpc_response_headers(resp)),
+        napi_value items[] = {
+            nh_int(env, httpc_response_status(resp)),
+            nh_latin1(env, reason, strlen(reason)),
+            nh_int(env, httpc_response_version(resp)),
+            nh_bool(env, httpc_response_will_close(resp) != 0),
+            nh_header_list(env, httpc_response_headers(resp)),
             body,
-            nh_header_list(isolate, httpc_response_trailers(resp)),
+            nh_header_list(env, httpc_response_trailers(resp)),
         };
-        *value = v8::Array::New(isolate, items, sizeof items / sizeof items[0]);
+        *value = nh_array(env, items, sizeof items / sizeof items[0]);
     }
     httpc_response_free(resp);
 }
@@ -736,28 +953,28 @@ static void nh_exchange_settle(v8::Isolate *isolate, nh_job *job, v8::Local<v8::
  * request, getresponse and read_all in one operation (for the Client);
  * with headOnly, request and getresponse, giving what getresponse
  * gives (the one-shot request streams the body). */
-static void nh_exchange(const v8::FunctionCallbackInfo<v8::Value> &args)
+static napi_value nh_exchange(napi_env env, napi_callback_info info)
 {
-    v8::Isolate *isolate = args.GetIsolate();
-    bool async = args[6]->IsTrue();
-    nh_job *job = nh_job_on(args, NH_CONN);
+    nh_args<8> args(env, info);
+    bool async = nh_is_true(env, args[6]);
+    nh_job *job = nh_job_on(env, args[0], NH_CONN);
     if (!job)
-        return;
-    if (!nh_text(isolate, args[1], &job->method, "method") ||
-        !nh_text(isolate, args[2], &job->url, "url") || !nh_body(isolate, args[3], job, async) ||
-        !nh_headers(isolate, args[4], job)) {
-        delete job;
-        return;
+        return nullptr;
+    if (!nh_text(env, args[1], &job->method, "method") ||
+        !nh_text(env, args[2], &job->url, "url") || !nh_body(env, args[3], job, async) ||
+        !nh_headers(env, args[4], job)) {
+        nh_delete_job(job);
+        return nullptr;
     }
-    job->flags = args[5]->Int32Value(isolate->GetCurrentContext()).FromMaybe(0);
-    if (args[7]->IsTrue()) {
+    job->flags = nh_int32(env, args[5], 0);
+    if (nh_is_true(env, args[7])) {
         job->run = nh_run_request_head;
         job->result = nh_response_head;
     } else {
         job->run = nh_run_exchange;
         job->settle = nh_exchange_settle;
     }
-    nh_exec(args, job, async);
+    return nh_exec(env, args[0], job, async);
 }
 
 /* ---- responses ---- */
@@ -791,190 +1008,199 @@ static int nh_run_read(nh_job *job)
 {
     static const nh_reader readers[] = {httpc_response_read, nh_read_available,
                                         httpc_response_readline};
-    return readers[job->read_kind]((httpc_response *)job->target->ptr, job->data, job->body.len,
+    return readers[job->read_kind]((httpc_response *)job->target->ptr, (void *)job->body.data, job->body.len,
                                    &job->len);
 }
 
-/* The part of the Buffer read into that was filled. */
-static v8::Local<v8::Value> nh_read_result(v8::Isolate *isolate, nh_job *job)
+/* The first n bytes of a Buffer, as a Buffer on the same memory
+ * (Buffer.prototype.subarray: Node-API makes no Buffer over an existing
+ * ArrayBuffer before Node 22). */
+static napi_value nh_head_of(napi_env env, napi_value buf, size_t n)
 {
-    v8::Local<v8::Uint8Array> buf = job->keep_data.Get(isolate).As<v8::Uint8Array>();
-    if (job->len == job->body.len)
-        return buf;
-    return node::Buffer::New(isolate, buf->Buffer(), buf->ByteOffset(), job->len)
-        .ToLocalChecked();
+    napi_value subarray, out, argv[2] = {nh_int(env, 0), nh_number(env, (double)n)};
+    if (napi_get_named_property(env, buf, "subarray", &subarray) != napi_ok ||
+        napi_call_function(env, buf, subarray, 2, argv, &out) != napi_ok)
+        return nullptr;
+    return out;
 }
 
-static v8::Local<v8::Value> nh_read_count(v8::Isolate *isolate, nh_job *job)
+/* The part of the Buffer read into that was filled. */
+static napi_value nh_read_result(napi_env env, nh_job *job)
 {
-    return v8::Number::New(isolate, (double)job->len);
+    napi_value buf = nh_job_data(env, job);
+    return job->len == job->body.len ? buf : nh_head_of(env, buf, job->len);
+}
+
+static napi_value nh_read_count(napi_env env, nh_job *job)
+{
+    return nh_number(env, (double)job->len);
 }
 
 /* read(resp, n, kind: 0 read, 1 what is there (at least one byte), 2 readline, async, into) -> a new
  * Buffer, or with `into` (a Uint8Array, filled from its start up to its
  * length, as http.client's readinto) the count read. */
-static void nh_read(const v8::FunctionCallbackInfo<v8::Value> &args)
+static napi_value nh_read(napi_env env, napi_callback_info info)
 {
-    v8::Isolate *isolate = args.GetIsolate();
-    nh_job *job = nh_job_on(args, NH_RESPONSE);
+    nh_args<5> args(env, info);
+    nh_job *job = nh_job_on(env, args[0], NH_RESPONSE);
     if (!job)
-        return;
-    v8::Local<v8::Context> context = isolate->GetCurrentContext();
-    int64_t cap = args[1]->IntegerValue(context).FromMaybe(0);
-    int kind = args[2]->Int32Value(context).FromMaybe(0);
+        return nullptr;
+    bool async = nh_is_true(env, args[3]);
+    int64_t cap = nh_int64(env, args[1], 0);
+    int kind = nh_int32(env, args[2], 0);
     job->read_kind = kind >= 0 && kind <= 2 ? kind : 0;
-    v8::Local<v8::Object> buf;
-    if (args[4]->IsArrayBufferView()) {
-        buf = args[4].As<v8::Object>();
-        job->body.len = node::Buffer::Length(buf);
+    napi_value buf;
+    char *data;
+    size_t len;
+    if (nh_bytes(env, args[4], &data, &len)) {
+        buf = args[4];
         job->result = nh_read_count;
     } else {
-        job->body.len = cap > 0 ? (size_t)cap : 0;
-        job->result = nh_read_result;
-        if (!node::Buffer::New(isolate, job->body.len).ToLocal(&buf)) {
-            delete job;
-            return;
+        len = cap > 0 ? (size_t)cap : 0;
+        void *p = nullptr;
+        if (napi_create_buffer(env, len, &p, &buf) != napi_ok) {
+            nh_delete_job(job);
+            return nullptr;
         }
+        data = (char *)p;
+        job->result = nh_read_result;
     }
-    job->keep_data.Reset(isolate, buf);
-    job->data = node::Buffer::Data(buf);
+    job->body.data = data;
+    job->body.len = len;
+    nh_keep_data(env, job, buf, async);
     job->waits_on = (httpc_response *)job->target->ptr;
     job->run = nh_run_read;
-    nh_exec(args, job, args[3]->IsTrue());
+    return nh_exec(env, args[0], job, async);
 }
 
 static int nh_run_read_all(nh_job *job)
 {
-    return httpc_response_read_all((httpc_response *)job->target->ptr, &job->data, &job->len);
+    return nh_read_rest(job, (httpc_response *)job->target->ptr);
 }
 
-/* V8 may call this on any thread (its sweeper); free() may run anywhere. */
-static void nh_free_backing(void *data, size_t length, void *hint)
+/* The body read_all allocated, as a Buffer of V8's own memory, copied: the
+ * garbage collector sees its size and frees it with the Buffer. An external
+ * Buffer (napi_create_external_buffer) is freed by a finalizer that runs
+ * only when the event loop turns, so a sync loop that never yields would
+ * grow without bound. */
+static napi_value nh_take_data(napi_env env, nh_job *job)
 {
-    (void)length;
-    (void)hint;
-    httpc_free(data);
-}
-
-/* Below this a body is copied into V8's own memory: read_all's buffer has
- * at least 16 KiB of capacity, which V8 would not see behind a 5-byte body. */
-static const size_t NH_ADOPT_MIN = 65536;
-
-/* The body read_all allocated, as a Buffer whose memory V8 accounts for and
- * frees when it collects it. node::Buffer::New(data, len, free_cb) frees
- * only when the event loop turns (its callback is queued to the loop), so a
- * sync loop that never yields grew without bound. */
-static v8::Local<v8::Value> nh_take_data(v8::Isolate *isolate, nh_job *job)
-{
+    if (job->body_mode == NH_BODY_DIRECT) {
+        napi_value buf = nullptr;
+        napi_get_reference_value(env, job->direct, &buf);
+        return job->direct_got == job->direct_len ? buf : nh_head_of(env, buf, job->direct_got);
+    }
     char *data = job->data;
     size_t len = job->len;
     job->data = nullptr;
-    if (!data || len < NH_ADOPT_MIN) {
-        v8::Local<v8::Object> copy = node::Buffer::Copy(isolate, data ? data : "", len).ToLocalChecked();
-        httpc_free(data);
-        return copy;
-    }
-    std::unique_ptr<v8::BackingStore> store =
-        v8::ArrayBuffer::NewBackingStore(data, len, nh_free_backing, nullptr);
-    v8::Local<v8::ArrayBuffer> ab = v8::ArrayBuffer::New(isolate, std::move(store));
-    return node::Buffer::New(isolate, ab, 0, len).ToLocalChecked();
+    napi_value copy;
+    void *ignored;
+    if (napi_create_buffer_copy(env, len, data ? data : "", &ignored, &copy) != napi_ok)
+        copy = nh_null(env);
+    httpc_free(data);
+    return copy;
 }
 
-static void nh_read_all_settle(v8::Isolate *isolate, nh_job *job, v8::Local<v8::Value> *value,
-                               v8::Local<v8::Value> *error)
+static void nh_read_all_settle(napi_env env, nh_job *job, napi_value *value, napi_value *error)
 {
-    v8::Local<v8::Value> body = nh_take_data(isolate, job);
+    napi_value body = nh_take_data(env, job);
     if (job->rc >= 0)
         *value = body;
     else
-        *error = nh_make_error(isolate, job->err, body); /* IncompleteRead keeps the part */
+        *error = nh_make_error(env, job->err, body); /* IncompleteRead keeps the part */
 }
 
 /* readAll(resp, async) -> Buffer */
-static void nh_read_all(const v8::FunctionCallbackInfo<v8::Value> &args)
+static napi_value nh_read_all(napi_env env, napi_callback_info info)
 {
-    nh_job *job = nh_job_on(args, NH_RESPONSE);
+    nh_args<2> args(env, info);
+    nh_job *job = nh_job_on(env, args[0], NH_RESPONSE);
     if (!job)
-        return;
+        return nullptr;
     job->waits_on = (httpc_response *)job->target->ptr;
     job->run = nh_run_read_all;
     job->settle = nh_read_all_settle;
-    nh_exec(args, job, args[1]->IsTrue());
+    return nh_exec(env, args[0], job, nh_is_true(env, args[1]));
 }
 
-static v8::Local<v8::Value> nh_header_list(v8::Isolate *isolate, const httpc_headers *hs)
+static napi_value nh_header_list(napi_env env, const httpc_headers *hs)
 {
     if (!hs)
-        return v8::Null(isolate);
+        return nh_null(env);
     size_t n = httpc_headers_count(hs);
-    std::vector<v8::Local<v8::Value>> items(2 * n);
+    std::vector<napi_value> items(2 * n);
     for (size_t i = 0; i < n; i++) {
         const char *k = httpc_headers_name(hs, i), *v = httpc_headers_value(hs, i);
-        items[2 * i] = nh_latin1(isolate, k, strlen(k));
-        items[2 * i + 1] = nh_latin1(isolate, v, strlen(v));
+        items[2 * i] = nh_latin1(env, k, strlen(k));
+        items[2 * i + 1] = nh_latin1(env, v, strlen(v));
     }
-    return v8::Array::New(isolate, items.data(), items.size());
+    return nh_array(env, items.data(), items.size());
 }
 
 /* responseHeaders(resp, trailers) -> [name, value, ...] */
-static void nh_response_headers(const v8::FunctionCallbackInfo<v8::Value> &args)
+static napi_value nh_response_headers(napi_env env, napi_callback_info info)
 {
-    httpc_response *resp = (httpc_response *)nh_unwrap(args[0], NH_RESPONSE);
-    if (!resp)
-        return nh_throw_type("expected an httpc response");
-    args.GetReturnValue().Set(nh_header_list(args.GetIsolate(), args[1]->IsTrue()
-                                                                    ? httpc_response_trailers(resp)
-                                                                    : httpc_response_headers(resp)));
+    nh_args<2> args(env, info);
+    httpc_response *resp = (httpc_response *)nh_unwrap(env, args[0], NH_RESPONSE);
+    if (!resp) {
+        nh_throw_type(env, "expected an httpc response");
+        return nullptr;
+    }
+    return nh_header_list(env, nh_is_true(env, args[1]) ? httpc_response_trailers(resp)
+                                                        : httpc_response_headers(resp));
 }
 
 /* proxyHeaders(conn) -> [name, value, ...] or null */
-static void nh_proxy_headers(const v8::FunctionCallbackInfo<v8::Value> &args)
+static napi_value nh_proxy_headers(napi_env env, napi_callback_info info)
 {
-    httpc_conn *conn = (httpc_conn *)nh_unwrap(args[0], NH_CONN);
-    if (!conn)
-        return nh_throw_type("expected an httpc connection");
-    args.GetReturnValue().Set(
-        nh_header_list(args.GetIsolate(), httpc_conn_proxy_response_headers(conn)));
+    nh_args<1> args(env, info);
+    httpc_conn *conn = (httpc_conn *)nh_unwrap(env, args[0], NH_CONN);
+    if (!conn) {
+        nh_throw_type(env, "expected an httpc connection");
+        return nullptr;
+    }
+    return nh_header_list(env, httpc_conn_proxy_response_headers(conn));
 }
 
 /* setTunnel(conn, host, port, flatHeaders) */
-static void nh_set_tunnel(const v8::FunctionCallbackInfo<v8::Value> &args)
+static napi_value nh_set_tunnel(napi_env env, napi_callback_info info)
 {
-    v8::Isolate *isolate = args.GetIsolate();
-    nh_job *job = nh_job_on(args, NH_CONN);
+    nh_args<4> args(env, info);
+    nh_job *job = nh_job_on(env, args[0], NH_CONN);
     if (!job)
-        return;
+        return nullptr;
     std::string host;
-    int rc = 0;
-    if (nh_text(isolate, args[1], &host, "tunnel host") && nh_headers(isolate, args[3], job)) {
-        int port = args[2]->Int32Value(isolate->GetCurrentContext()).FromMaybe(0);
-        rc = httpc_conn_set_tunnel((httpc_conn *)job->target->ptr, host.c_str(), port,
-                                   job->headers.data(), job->headers.size());
+    if (nh_text(env, args[1], &host, "tunnel host") && nh_headers(env, args[3], job)) {
+        int port = nh_int32(env, args[2], 0);
+        int rc = httpc_conn_set_tunnel((httpc_conn *)job->target->ptr, host.c_str(), port,
+                                       job->headers.data(), job->headers.size());
         if (rc < 0)
-            nh_throw_code(rc);
+            nh_throw_code(env, rc);
     }
-    delete job;
+    nh_delete_job(job);
+    return nullptr;
 }
 
 /* putheader(conn, name, [values]) */
-static void nh_putheader(const v8::FunctionCallbackInfo<v8::Value> &args)
+static napi_value nh_putheader(napi_env env, napi_callback_info info)
 {
-    v8::Isolate *isolate = args.GetIsolate();
-    nh_job *job = nh_job_on(args, NH_CONN);
+    nh_args<3> args(env, info);
+    nh_job *job = nh_job_on(env, args[0], NH_CONN);
     if (!job)
-        return;
+        return nullptr;
     std::string name;
-    if (nh_text(isolate, args[1], &name, "a header name") && args[2]->IsArray()) {
-        v8::Local<v8::Array> values = args[2].As<v8::Array>();
-        v8::Local<v8::Context> context = isolate->GetCurrentContext();
-        uint32_t n = values->Length();
+    bool is_array = false;
+    napi_is_array(env, args[2], &is_array);
+    if (nh_text(env, args[1], &name, "a header name") && is_array) {
+        uint32_t n = 0;
+        napi_get_array_length(env, args[2], &n);
         job->header_text.resize(n);
         std::vector<const char *> ptrs(n ? n : 1);
         bool ok = true;
         for (uint32_t i = 0; ok && i < n; i++) {
-            v8::Local<v8::Value> item;
-            ok = values->Get(context, i).ToLocal(&item) &&
-                 nh_text(isolate, item, &job->header_text[i], "a header value");
+            napi_value item;
+            ok = napi_get_element(env, args[2], i, &item) == napi_ok &&
+                 nh_text(env, item, &job->header_text[i], "a header value");
             if (ok)
                 ptrs[i] = job->header_text[i].c_str();
         }
@@ -982,49 +1208,66 @@ static void nh_putheader(const v8::FunctionCallbackInfo<v8::Value> &args)
             int rc = httpc_conn_putheader_values((httpc_conn *)job->target->ptr, name.c_str(),
                                                  ptrs.data(), n);
             if (rc < 0)
-                nh_throw_code(rc);
+                nh_throw_code(env, rc);
         }
-    } else if (!name.empty() || args[1]->IsString()) {
-        nh_throw_type("header values must be an array of strings");
+    } else if (nh_type(env, args[1]) == napi_string) {
+        bool pending = false;
+        napi_is_exception_pending(env, &pending);
+        if (!pending)
+            nh_throw_type(env, "header values must be an array of strings");
     }
-    delete job;
+    nh_delete_job(job);
+    return nullptr;
 }
 
 /* setErrorFactory(fn(code, message, errno, tlsError, expected, line, partial)) */
-static void nh_set_error_factory(const v8::FunctionCallbackInfo<v8::Value> &args)
+static napi_value nh_set_error_factory(napi_env env, napi_callback_info info)
 {
-    if (!args[0]->IsFunction())
-        return nh_throw_type("expected a function");
-    nh_env *env = nh_env_get(args.GetIsolate());
-    env->error_factory.Reset(args.GetIsolate(), args[0].As<v8::Function>());
+    return nh_set_function(env, info, &nh_env::error_factory);
 }
 
 /* isHandle(value, kind): for the package's own checks. */
-static void nh_is_handle(const v8::FunctionCallbackInfo<v8::Value> &args)
+static napi_value nh_is_handle(napi_env env, napi_callback_info info)
 {
-    int kind = args[1]->Int32Value(args.GetIsolate()->GetCurrentContext()).FromMaybe(0);
-    args.GetReturnValue().Set(nh_handle_of(args[0], kind) != nullptr);
+    nh_args<2> args(env, info);
+    return nh_bool(env, nh_handle_of(env, args[0], nh_int32(env, args[1], 0)) != nullptr);
+}
+
+/* Adds the natives to the module's exports. */
+static void nh_add_natives(napi_env env, napi_value exports)
+{
+    static const struct {
+        const char *name;
+        napi_callback fn;
+    } natives[] = {
+        {"connNew", nh_conn_new},
+        {"request", nh_request},
+        {"exchange", nh_exchange},
+        {"endheaders", nh_endheaders},
+        {"send", nh_send},
+        {"bodyWrite", nh_body_write},
+        {"bodyEnd", nh_body_end},
+        {"setTerminationProbe", nh_set_probe},
+        {"connect", nh_connect},
+        {"getresponse", nh_getresponse},
+        {"read", nh_read},
+        {"readAll", nh_read_all},
+        {"responseHeaders", nh_response_headers},
+        {"proxyHeaders", nh_proxy_headers},
+        {"setTunnel", nh_set_tunnel},
+        {"putheader", nh_putheader},
+        {"setErrorFactory", nh_set_error_factory},
+        {"isHandle", nh_is_handle},
+    };
+    nh_env_get(env);
+    for (const auto &native : natives) {
+        napi_value fn;
+        napi_create_function(env, native.name, NAPI_AUTO_LENGTH, native.fn, nullptr, &fn);
+        napi_set_named_property(env, exports, native.name, fn);
+    }
 }
 %}
 
 %init %{
-    nh_env_get(v8::Isolate::GetCurrent());
-    SWIGV8_AddStaticFunction(exports_obj, "connNew", nh_conn_new, context);
-    SWIGV8_AddStaticFunction(exports_obj, "request", nh_request, context);
-    SWIGV8_AddStaticFunction(exports_obj, "exchange", nh_exchange, context);
-    SWIGV8_AddStaticFunction(exports_obj, "endheaders", nh_endheaders, context);
-    SWIGV8_AddStaticFunction(exports_obj, "send", nh_send, context);
-    SWIGV8_AddStaticFunction(exports_obj, "bodyWrite", nh_body_write, context);
-    SWIGV8_AddStaticFunction(exports_obj, "bodyEnd", nh_body_end, context);
-    SWIGV8_AddStaticFunction(exports_obj, "setTerminationProbe", nh_set_probe, context);
-    SWIGV8_AddStaticFunction(exports_obj, "connect", nh_connect, context);
-    SWIGV8_AddStaticFunction(exports_obj, "getresponse", nh_getresponse, context);
-    SWIGV8_AddStaticFunction(exports_obj, "read", nh_read, context);
-    SWIGV8_AddStaticFunction(exports_obj, "readAll", nh_read_all, context);
-    SWIGV8_AddStaticFunction(exports_obj, "responseHeaders", nh_response_headers, context);
-    SWIGV8_AddStaticFunction(exports_obj, "proxyHeaders", nh_proxy_headers, context);
-    SWIGV8_AddStaticFunction(exports_obj, "setTunnel", nh_set_tunnel, context);
-    SWIGV8_AddStaticFunction(exports_obj, "putheader", nh_putheader, context);
-    SWIGV8_AddStaticFunction(exports_obj, "setErrorFactory", nh_set_error_factory, context);
-    SWIGV8_AddStaticFunction(exports_obj, "isHandle", nh_is_handle, context);
+    nh_add_natives(env, exports);
 %}

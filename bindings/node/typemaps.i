@@ -1,44 +1,42 @@
 /*
- * Node-only part of the SWIG interface (included from bindings/httpc.i).
+ * Node-only part of the SWIG interface (included from bindings/httpc.i),
+ * for SWIG's Node-API target (swig -javascript -napi, node-addon-api): the
+ * addon is built once and loads in any Node >= 18 and in Workers.
  *
  * The generated addon (httpc_raw.node) is private; index.js is the package.
  * SWIG wraps the header; this file adds what SWIG cannot do by itself:
  *
- *  - Handles. Connections, responses and TLS contexts are JS objects made
- *    here (one internal field), freed by the garbage collector. SWIG's own
- *    pointer proxies keep their class templates in process-wide statics,
- *    which breaks when the addon is loaded by a second isolate (a Worker), so
- *    the typemaps below make every generated wrapper take and return these
- *    per-thread handles instead.
+ *  - Handles. Connections, responses and TLS contexts are JS values made
+ *    here (napi_create_external: reading one back is a single check, where
+ *    a wrapped object costs two private-property lookups per call), known
+ *    by the environment's set of live handles so that no other external
+ *    passes for one, freed by their finalizer after the garbage collector
+ *    found them unreachable. Every generated wrapper takes and returns these
+ *    handles instead of SWIG's pointer proxies.
  *  - Errors. A function returning a status code throws the error the package
  *    builds from the code and the last-error record (set_error_factory).
  *  - Natives for the hot path and for what waits: request, getresponse,
  *    read, read_all, ... Connections run in httpc's non-blocking mode. The
  *    Promise API drives each operation from the event loop itself (a
  *    uv_poll_t on the descriptor the operation waits for, a uv_timer_t for
- *    its deadline; no thread pool); the sync API waits in poll(2) on the
- *    calling thread, in slices, so that a Worker's termination stops it.
+ *    its deadline, on the loop napi_get_uv_event_loop gives; no thread
+ *    pool); the sync API waits in poll(2) on the calling thread, in slices,
+ *    so that a Worker's termination stops it.
+ *
+ * The natives are plain Node-API callbacks (napi_create_function): no C++
+ * exception and no argument vector on the heap on the hot path.
  */
 
 %{
-#include <node.h>
-#include <node_buffer.h>
+#include <node_api.h>
 #include <uv.h>
 
 #include <stdlib.h>
 #include <string.h>
 
 #include <string>
-#include <memory>
+#include <unordered_set>
 #include <vector>
-
-/* Only the first isolate sets SWIG's process-wide class template: a second
- * one (a Worker) would reset a handle that belongs to another isolate. No
- * SWIG proxy object is ever made (see the handle typemaps). */
-#undef SWIGV8_SET_CLASS_TEMPL
-#define SWIGV8_SET_CLASS_TEMPL(class_templ, class)                                                 \
-    if (class_templ.IsEmpty())                                                                     \
-        class_templ.Reset(v8::Isolate::GetCurrent(), class);
 
 enum nh_kind { NH_CONN = 1, NH_RESPONSE = 2, NH_TLS = 3 };
 
@@ -55,12 +53,17 @@ struct nh_handle {
     int busy;                      /* connections: operations in flight */
     nh_handle *owner;              /* responses: their connection's handle */
     std::vector<void *> deferred;  /* responses collected while busy */
-    v8::Global<v8::Object> self;
-    nh_handle *prev, *next;        /* the thread's live handles */
+    nh_handle *prev, *next;        /* the environment's live handles */
+    /* Responses: a weak reference to the JS object, empty once the object is
+     * collected, which is known at once, while its finalizer waits for the
+     * event loop to turn (nh_sweep). */
+    napi_ref weak;
+    long sweep_slot; /* index in the environment's `sweepable`, or -1 */
     /* Connections: the loop's watch on the descriptor and the deadline of
      * the operation in flight (made on first use, closed with the handle).
      * The socket callback's userdata is this handle, which outlives the
-     * connection's responses (they hold a ref on it). */
+     * connection's responses (they hold a ref on it). NULL once the
+     * environment is torn down (the finalizer may run after that). */
     nh_env *env;
     uv_poll_t *poll;
     int poll_fd;
@@ -69,18 +72,28 @@ struct nh_handle {
     nh_job *pending;
 };
 
-/* What one thread (the main thread or a Worker's) keeps. */
+/* What one environment (the main thread's or a Worker's) keeps. SWIG's own
+ * runtime holds the environment's instance data, so this one is found
+ * through a thread-local pointer (one environment per thread). */
 struct nh_env {
-    v8::Isolate *isolate;
+    napi_env napi;
     uv_loop_t *loop;
-    v8::Global<v8::FunctionTemplate> handle_class;
-    v8::Global<v8::Function> error_factory;
-    v8::Global<v8::Function> probe; /* an empty JS function: see nh_terminating */
-    node::AsyncCleanupHookHandle cleanup_hook;
-    int closing;                    /* uv handles whose close has not completed */
-    void (*cleanup_done)(void *);   /* set once the environment is torn down */
-    void *cleanup_done_arg;
+    napi_ref error_factory;
+    napi_ref probe; /* an empty JS function: see nh_terminating */
+    napi_async_context async_context; /* for callbacks from the loop */
+    napi_ref resource;                /* their resource: a plain object */
+    napi_ref array_maker;             /* (...items) => items: see nh_array */
+    napi_async_cleanup_hook_handle cleanup_hook;
+    bool torn_down;
+    int closing; /* uv handles whose close has not completed */
+    int wrapped; /* responses made since the last sweep */
     nh_handle live; /* list head */
+    std::unordered_set<nh_handle *> handles; /* the same, to look one up */
+    /* Responses that still own their C object: what nh_sweep looks at
+     * (not every handle whose finalizer is still to come: a sync loop that
+     * never yields leaves thousands, and walking them cost more than the
+     * requests). */
+    std::vector<nh_handle *> sweepable;
 };
 
 static thread_local nh_env *nh_current_env = nullptr;
@@ -97,6 +110,18 @@ static void nh_free_object(int kind, void *ptr)
 
 static void nh_close_watch(nh_handle *c);
 
+static void nh_unsweepable(nh_handle *h)
+{
+    if (h->sweep_slot < 0 || !h->env)
+        return;
+    std::vector<nh_handle *> &list = h->env->sweepable;
+    nh_handle *last = list.back();
+    list[(size_t)h->sweep_slot] = last;
+    last->sweep_slot = h->sweep_slot;
+    list.pop_back();
+    h->sweep_slot = -1;
+}
+
 static void nh_unref(nh_handle *h)
 {
     if (--h->refs > 0)
@@ -105,6 +130,9 @@ static void nh_unref(nh_handle *h)
         nh_close_watch(h);
     h->prev->next = h->next;
     h->next->prev = h->prev;
+    nh_unsweepable(h);
+    if (h->env)
+        h->env->handles.erase(h);
     delete h;
 }
 
@@ -116,35 +144,67 @@ static void nh_flush_deferred(nh_handle *conn)
     conn->deferred.clear();
 }
 
-/* The garbage collector found the JS object unreachable. */
-static void nh_collected(const v8::WeakCallbackInfo<nh_handle> &info)
+/* The finalizer: the garbage collector found the JS object unreachable (or
+ * the environment ends; the handle is then already emptied and unlinked). */
+/* Frees the C object of a handle whose JS object is gone. */
+static void nh_free_collected(nh_handle *h)
 {
-    nh_handle *h = info.GetParameter();
-    h->self.Reset();
     void *ptr = h->ptr;
     h->ptr = nullptr;
+    if (!ptr)
+        return;
     if (h->kind == NH_RESPONSE && h->owner && h->owner->busy > 0)
         h->owner->deferred.push_back(ptr); /* an operation of the connection is in flight */
     else
         nh_free_object(h->kind, ptr);
+}
+
+static void nh_collected(napi_env env, void *data, void *hint)
+{
+    (void)hint;
+    nh_handle *h = (nh_handle *)data;
+    nh_free_collected(h);
+    if (h->weak)
+        napi_delete_reference(env, h->weak);
+    h->weak = nullptr;
     if (h->owner)
         nh_unref(h->owner);
     nh_unref(h);
+}
+
+/* Node-API runs finalizers only when the event loop turns, so a sync loop
+ * that never yields would keep every response it made. Every so many new
+ * responses, those whose JS object the collector has already taken are
+ * freed here; their finalizer later frees the rest of the handle. */
+static const int NH_SWEEP_EVERY = 64;
+
+static void nh_sweep(nh_env *env)
+{
+    env->wrapped = 0;
+    for (size_t i = 0; i < env->sweepable.size();) {
+        nh_handle *h = env->sweepable[i];
+        napi_value obj = nullptr;
+        if (h->ptr && h->weak && napi_get_reference_value(env->napi, h->weak, &obj) == napi_ok &&
+            obj) {
+            i++; /* still reachable */
+            continue;
+        }
+        nh_free_collected(h);
+        nh_unsweepable(h); /* moves the last one to i */
+    }
 }
 
 static void nh_drop_jobs(nh_env *env);
 
 static void nh_env_free_if_done(nh_env *env)
 {
-    if (!env->cleanup_done || env->closing > 0)
+    if (!env->torn_down || env->closing > 0)
         return;
-    void (*done)(void *) = env->cleanup_done;
-    void *done_arg = env->cleanup_done_arg;
-    env->cleanup_hook.release(); /* Node frees it once the hook has run */
+    napi_async_cleanup_hook_handle hook = env->cleanup_hook;
     if (nh_current_env == env)
         nh_current_env = nullptr;
     delete env;
-    done(done_arg);
+    napi_remove_async_cleanup_hook(hook); /* Node may now close the loop */
 }
 
 static void nh_uv_closed(uv_handle_t *handle)
@@ -192,14 +252,16 @@ static void nh_on_socket(void *userdata, int fd, int event)
         nh_close_poll(c);
 }
 
-/* The environment ends (a Worker terminated, the process exits, the main
- * thread's loop is done): operations in flight are dropped, every
- * connection and response freed, every loop handle closed; Node is told
- * once the last close has completed, so the loop closes with no handle
- * open and Worker.terminate() returns at once. */
-static void nh_env_cleanup(void *arg, void (*done)(void *), void *done_arg)
+/* The environment ends (a Worker terminated, the process exits): operations
+ * in flight are dropped, every connection and response freed, every loop
+ * handle closed; Node is told once the last close has completed
+ * (napi_remove_async_cleanup_hook), so the loop closes with no handle open
+ * and Worker.terminate() returns at once. The handles themselves stay for
+ * their finalizers, which Node may still call, emptied and unlinked. */
+static void nh_env_cleanup(napi_async_cleanup_hook_handle hook, void *arg)
 {
     nh_env *env = (nh_env *)arg;
+    env->cleanup_hook = hook;
     nh_drop_jobs(env);
     for (int pass = 0; pass < 2; pass++) { /* responses before connections */
         for (nh_handle *h = env->live.next; h != &env->live; h = h->next) {
@@ -207,7 +269,6 @@ static void nh_env_cleanup(void *arg, void (*done)(void *), void *done_arg)
                 continue;
             nh_free_object(h->kind, h->ptr);
             h->ptr = nullptr;
-            h->self.Reset();
         }
     }
     std::vector<nh_handle *> all;
@@ -219,53 +280,73 @@ static void nh_env_cleanup(void *arg, void (*done)(void *), void *done_arg)
         for (void *resp : h->deferred)
             httpc_response_free((httpc_response *)resp);
         h->deferred.clear();
-        h->self.Reset();
-        delete h;
+        h->env = nullptr;
+        h->prev = h->next = h;
     }
     env->live.next = env->live.prev = &env->live;
-    env->handle_class.Reset();
-    env->error_factory.Reset();
-    env->probe.Reset();
-    env->cleanup_done = done;
-    env->cleanup_done_arg = done_arg;
+    env->handles.clear();
+    env->sweepable.clear();
+    napi_delete_reference(env->napi, env->error_factory);
+    napi_delete_reference(env->napi, env->probe);
+    env->error_factory = env->probe = nullptr;
+    napi_async_destroy(env->napi, env->async_context);
+    napi_delete_reference(env->napi, env->resource);
+    if (env->array_maker)
+        napi_delete_reference(env->napi, env->array_maker);
+    env->torn_down = true;
     nh_env_free_if_done(env);
 }
 
-static nh_env *nh_env_get(v8::Isolate *isolate)
+static nh_env *nh_env_get(napi_env napi)
 {
-    if (nh_current_env && nh_current_env->isolate == isolate)
+    if (nh_current_env && nh_current_env->napi == napi)
         return nh_current_env;
     nh_env *env = new nh_env();
-    env->isolate = isolate;
-    env->loop = node::GetCurrentEventLoop(isolate);
+    env->napi = napi;
+    napi_get_uv_event_loop(napi, &env->loop);
+    env->error_factory = env->probe = nullptr;
+    napi_value name;
+    napi_create_string_utf8(napi, "httpc", NAPI_AUTO_LENGTH, &name);
+    napi_async_init(napi, nullptr, name, &env->async_context);
+    napi_value resource;
+    napi_create_object(napi, &resource);
+    napi_create_reference(napi, resource, 1, &env->resource);
+    env->array_maker = nullptr;
+    env->torn_down = false;
     env->closing = 0;
-    env->cleanup_done = nullptr;
-    env->cleanup_done_arg = nullptr;
+    env->wrapped = 0;
     env->live.next = env->live.prev = &env->live;
-    v8::Local<v8::FunctionTemplate> cls = v8::FunctionTemplate::New(isolate);
-    cls->SetClassName(v8::String::NewFromUtf8Literal(isolate, "HttpcHandle"));
-    cls->InstanceTemplate()->SetInternalFieldCount(1);
-    env->handle_class.Reset(isolate, cls);
-    env->cleanup_hook = node::AddEnvironmentCleanupHook(isolate, nh_env_cleanup, env);
+    napi_add_async_cleanup_hook(napi, nh_env_cleanup, env, &env->cleanup_hook);
     nh_current_env = env;
     return env;
 }
 
+static napi_value nh_null(napi_env env)
+{
+    napi_value v;
+    napi_get_null(env, &v);
+    return v;
+}
+
+static napi_value nh_undefined_value(napi_env env)
+{
+    napi_value v;
+    napi_get_undefined(env, &v);
+    return v;
+}
+
 /* A new handle owning ptr (NULL gives null). */
-static v8::Local<v8::Value> nh_wrap(v8::Isolate *isolate, void *ptr, int kind, nh_handle *owner)
+static napi_value nh_wrap(napi_env napi, void *ptr, int kind, nh_handle *owner)
 {
     if (!ptr)
-        return v8::Null(isolate);
-    nh_env *env = nh_env_get(isolate);
-    v8::Local<v8::Context> context = isolate->GetCurrentContext();
-    v8::Local<v8::Object> obj = env->handle_class.Get(isolate)
-                                    ->InstanceTemplate()
-                                    ->NewInstance(context)
-                                    .ToLocalChecked();
+        return nh_null(napi);
+    nh_env *env = nh_env_get(napi);
+    napi_value obj;
     nh_handle *h = new nh_handle();
     h->kind = kind;
     h->ptr = ptr;
     h->refs = 1;
+    h->busy = 0;
     h->owner = owner;
     h->env = env;
     h->poll = nullptr;
@@ -273,49 +354,86 @@ static v8::Local<v8::Value> nh_wrap(v8::Isolate *isolate, void *ptr, int kind, n
     h->poll_events = 0;
     h->timer = nullptr;
     h->pending = nullptr;
+    h->weak = nullptr;
+    h->sweep_slot = -1;
+    /* Every NH_SWEEP_EVERY responses, or fewer often while many are alive:
+     * the sweep's cost per response made stays constant. */
+    if (kind == NH_RESPONSE && ++env->wrapped >= NH_SWEEP_EVERY &&
+        (size_t)env->wrapped >= env->sweepable.size() / 2)
+        nh_sweep(env);
+    if (napi_create_external(napi, h, nh_collected, nullptr, &obj) != napi_ok) {
+        nh_free_object(kind, ptr);
+        delete h;
+        return nh_null(napi);
+    }
+    /* Responses: a weak reference too (nh_sweep). */
+    if (kind == NH_RESPONSE && napi_create_reference(napi, obj, 0, &h->weak) == napi_ok) {
+        h->sweep_slot = (long)env->sweepable.size();
+        env->sweepable.push_back(h);
+    }
     if (owner)
         owner->refs++;
+    env->handles.insert(h);
     h->next = env->live.next;
     h->prev = &env->live;
     env->live.next->prev = h;
     env->live.next = h;
-    obj->SetAlignedPointerInInternalField(0, h);
-    h->self.Reset(isolate, obj);
-    h->self.SetWeak(h, nh_collected, v8::WeakCallbackType::kParameter);
     return obj;
 }
 
 /* The handle behind a JS value, or NULL when it is not a live handle of
  * that kind. */
-static nh_handle *nh_handle_of(v8::Local<v8::Value> value, int kind)
+static nh_handle *nh_handle_of(napi_env env, napi_value value, int kind)
 {
-    v8::Isolate *isolate = v8::Isolate::GetCurrent();
-    nh_env *env = nh_env_get(isolate);
-    if (!value->IsObject() || !env->handle_class.Get(isolate)->HasInstance(value))
+    void *data = nullptr;
+    if (napi_get_value_external(env, value, &data) != napi_ok)
         return nullptr;
-    nh_handle *h = (nh_handle *)value.As<v8::Object>()->GetAlignedPointerFromInternalField(0);
-    return h && h->kind == kind && h->ptr ? h : nullptr;
+    nh_handle *h = (nh_handle *)data;
+    if (!nh_env_get(env)->handles.count(h))
+        return nullptr; /* another addon's external */
+    return h->kind == kind && h->ptr ? h : nullptr;
 }
 
-static void *nh_unwrap(v8::Local<v8::Value> value, int kind)
+static void *nh_unwrap(napi_env env, napi_value value, int kind)
 {
-    nh_handle *h = nh_handle_of(value, kind);
+    nh_handle *h = nh_handle_of(env, value, kind);
     return h ? h->ptr : nullptr;
 }
 
-static v8::Local<v8::String> nh_latin1(v8::Isolate *isolate, const char *s, size_t n)
+static napi_value nh_latin1(napi_env env, const char *s, size_t n)
 {
-    return v8::String::NewFromOneByte(isolate, (const uint8_t *)s, v8::NewStringType::kNormal,
-                                      (int)n)
-        .ToLocalChecked();
+    napi_value v;
+    napi_create_string_latin1(env, s, n, &v);
+    return v;
 }
 
-static v8::Local<v8::String> nh_utf8(v8::Isolate *isolate, const char *s)
+static napi_value nh_utf8(napi_env env, const char *s)
 {
-    v8::Local<v8::String> out;
-    if (!v8::String::NewFromUtf8(isolate, s).ToLocal(&out))
-        out = nh_latin1(isolate, s, strlen(s));
-    return out;
+    napi_value v;
+    if (napi_create_string_utf8(env, s, NAPI_AUTO_LENGTH, &v) != napi_ok)
+        v = nh_latin1(env, s, strlen(s));
+    return v;
+}
+
+static napi_value nh_int(napi_env env, int64_t n)
+{
+    napi_value v;
+    napi_create_int64(env, n, &v);
+    return v;
+}
+
+static napi_value nh_number(napi_env env, double n)
+{
+    napi_value v;
+    napi_create_double(env, n, &v);
+    return v;
+}
+
+static napi_value nh_bool(napi_env env, bool b)
+{
+    napi_value v;
+    napi_get_boolean(env, b, &v);
+    return v;
 }
 
 /* The last failure of the thread that made the call, copied there. */
@@ -342,45 +460,53 @@ static void nh_capture(nh_error *e, int code)
     e->expected = same ? info->expected : -1;
 }
 
-/* The package's Error for a failure; `partial` is the body read so far. */
-static v8::Local<v8::Value> nh_make_error(v8::Isolate *isolate, const nh_error &e,
-                                          v8::Local<v8::Value> partial)
+/* A plain Error with the message (when the package's factory is missing or
+ * failed). */
+static napi_value nh_plain_error(napi_env env, const char *message)
 {
-    nh_env *env = nh_env_get(isolate);
-    v8::Local<v8::Context> context = isolate->GetCurrentContext();
-    v8::Local<v8::String> message = nh_utf8(isolate, e.message.c_str());
-    if (env->error_factory.IsEmpty())
-        return v8::Exception::Error(message);
-    v8::Local<v8::Value> argv[] = {
-        v8::Integer::New(isolate, e.code),
-        message,
-        v8::Integer::New(isolate, e.os_errno),
-        v8::Integer::New(isolate, e.tls_error),
-        v8::Number::New(isolate, (double)e.expected),
-        nh_latin1(isolate, e.line.data(), e.line.size()),
-        partial.IsEmpty() ? v8::Local<v8::Value>(v8::Null(isolate)) : partial,
+    napi_value err;
+    napi_create_error(env, nullptr, nh_utf8(env, message), &err);
+    return err;
+}
+
+/* The package's Error for a failure; `partial` (or NULL) is the body read
+ * so far. */
+static napi_value nh_make_error(napi_env napi, const nh_error &e, napi_value partial)
+{
+    nh_env *env = nh_env_get(napi);
+    napi_value factory;
+    if (!env->error_factory || napi_get_reference_value(napi, env->error_factory, &factory) != napi_ok ||
+        !factory)
+        return nh_plain_error(napi, e.message.c_str());
+    napi_value argv[] = {
+        nh_int(napi, e.code),
+        nh_utf8(napi, e.message.c_str()),
+        nh_int(napi, e.os_errno),
+        nh_int(napi, e.tls_error),
+        nh_number(napi, (double)e.expected),
+        nh_latin1(napi, e.line.data(), e.line.size()),
+        partial ? partial : nh_null(napi),
     };
-    v8::Local<v8::Value> err;
-    if (!env->error_factory.Get(isolate)
-             ->Call(context, v8::Undefined(isolate), 7, argv)
-             .ToLocal(&err))
-        return v8::Exception::Error(message);
+    napi_value err;
+    if (napi_call_function(napi, nh_undefined_value(napi), factory, 7, argv, &err) != napi_ok) {
+        napi_value ignored;
+        napi_get_and_clear_last_exception(napi, &ignored);
+        return nh_plain_error(napi, e.message.c_str());
+    }
     return err;
 }
 
 /* Throws the error of `code` from the calling thread's last-error record. */
-static void nh_throw_code(int code)
+static void nh_throw_code(napi_env env, int code)
 {
-    v8::Isolate *isolate = v8::Isolate::GetCurrent();
     nh_error e;
     nh_capture(&e, code);
-    isolate->ThrowException(nh_make_error(isolate, e, v8::Local<v8::Value>()));
+    napi_throw(env, nh_make_error(env, e, nullptr));
 }
 
-static void nh_throw_type(const char *message)
+static void nh_throw_type(napi_env env, const char *message)
 {
-    v8::Isolate *isolate = v8::Isolate::GetCurrent();
-    isolate->ThrowException(v8::Exception::TypeError(nh_utf8(isolate, message)));
+    napi_throw_type_error(env, nullptr, message);
 }
 %}
 
@@ -391,15 +517,15 @@ static void nh_throw_type(const char *message)
 /* Handles in and out. */
 %define NH_HANDLE(TYPE, KIND, WHAT)
 %typemap(in) TYPE * {
-    $1 = (TYPE *)nh_unwrap($input, KIND);
+    $1 = (TYPE *)nh_unwrap(env, $input, KIND);
     if (!$1) {
-        nh_throw_type("expected " WHAT);
+        nh_throw_type(env, "expected " WHAT);
         SWIG_fail;
     }
 }
 %typemap(in) const TYPE * = TYPE *;
 %typemap(in, numinputs=0) TYPE **out (TYPE *tmp = NULL) { $1 = &tmp; }
-%typemap(argout) TYPE **out { $result = nh_wrap(v8::Isolate::GetCurrent(), *$1, KIND, nullptr); }
+%typemap(argout) TYPE **out { $result = Napi::Value(env, nh_wrap(env, *$1, KIND, nullptr)); }
 %enddef
 NH_HANDLE(httpc_conn, NH_CONN, "an httpc connection")
 NH_HANDLE(httpc_response, NH_RESPONSE, "an httpc response")
@@ -409,10 +535,10 @@ NH_HANDLE(httpc_tls_context, NH_TLS, "an httpc TLS context")
 %define NH_CHECKED(FN)
 %typemap(out) int FN {
     if ($1 < 0) {
-        nh_throw_code($1);
+        nh_throw_code(env, $1);
         SWIG_fail;
     }
-    $result = SWIGV8_UNDEFINED();
+    $result = env.Undefined();
 }
 %enddef
 NH_CHECKED(httpc_conn_putrequest)
@@ -431,16 +557,23 @@ NH_CHECKED(httpc_tls_context_set_min_version)
 
 /* PEM data in: a Buffer or a string. */
 %typemap(in) (const char *pem, size_t len) (std::string text) {
-    if (node::Buffer::HasInstance($input)) {
-        $1 = node::Buffer::Data($input);
-        $2 = node::Buffer::Length($input);
-    } else if ($input->IsString()) {
-        v8::String::Utf8Value utf8(v8::Isolate::GetCurrent(), $input);
-        text.assign(*utf8, utf8.length());
+    bool is_buffer = false;
+    napi_valuetype type = napi_undefined;
+    void *data = nullptr;
+    size_t n = 0;
+    if (napi_is_buffer(env, $input, &is_buffer) == napi_ok && is_buffer &&
+        napi_get_buffer_info(env, $input, &data, &n) == napi_ok) {
+        $1 = (char *)data;
+        $2 = n;
+    } else if (napi_typeof(env, $input, &type) == napi_ok && type == napi_string &&
+               napi_get_value_string_utf8(env, $input, nullptr, 0, &n) == napi_ok) {
+        text.resize(n + 1);
+        napi_get_value_string_utf8(env, $input, &text[0], n + 1, &n);
+        text.resize(n);
         $1 = (char *)text.data();
         $2 = text.size();
     } else {
-        nh_throw_type("PEM data must be a Buffer or a string");
+        nh_throw_type(env, "PEM data must be a Buffer or a string");
         SWIG_fail;
     }
 }

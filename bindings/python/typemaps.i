@@ -72,7 +72,11 @@ static void pyhttpc_debug_trampoline(void *userdata, const char *line)
 %define HTTPC_PY_OUT_HANDLE(TYPE)
 %typemap(in, numinputs=0) TYPE **out (TYPE *tmp = NULL) { $1 = &tmp; }
 %typemap(argout) TYPE **out {
-    $result = SWIG_Python_AppendOutput($result, SWIG_NewPointerObj(SWIG_as_voidptr(*$1), $*1_descriptor, 0));
+    /* Every such function's status is checked (None once it succeeded), so the
+       handle replaces it: SWIG >= 4.3's AppendOutput would keep the None of a
+       non-void function and return [None, handle]. */
+    Py_XDECREF($result);
+    $result = SWIG_NewPointerObj(SWIG_as_voidptr(*$1), $*1_descriptor, 0);
 }
 %enddef
 HTTPC_PY_OUT_HANDLE(httpc_conn)
@@ -1829,5 +1833,9 @@ static PyMethodDef pyhttpc_natives[] = {
 %init %{
     if (PyModule_AddFunctions(m, pyhttpc_natives) < 0 || pyhttpc_add_response_type(m) < 0 ||
         pyhttpc_add_conn_type(m) < 0)
+#if SWIG_VERSION >= 0x040300
+        return -1; /* the init code runs in the module's exec slot (an int) */
+#else
         return NULL;
+#endif
 %}

@@ -507,3 +507,68 @@ describe("one-shot request and tables", () => {
     assert.match(httpc.version, /^\d+\.\d+\.\d+$/);
   });
 });
+
+describe("the addon", () => {
+  it("is built on Node-API alone: no V8 or Node C++ symbol is imported", () => {
+    const { execFileSync } = require("node:child_process");
+    const imported = execFileSync("nm", ["-D", "--undefined-only", path.join(PACKAGE, "httpc_raw.node")], { encoding: "utf8" });
+    const names = imported.split("\n").map((line) => line.trim().split(/\s+/).pop()).filter(Boolean);
+    assert.ok(names.includes("napi_create_promise"), "imports Node-API");
+    assert.deepEqual(names.filter((name) => /^_ZN(2v8|4node)/.test(name)), []);
+  });
+
+  it("tells its handles from other values", () => {
+    const conn = new httpc.HTTPConnection("127.0.0.1", 1);
+    const handle = raw.connNew("127.0.0.1", 1, false, -1, -1, null, 0, 8192, 0, 0, -1);
+    assert.equal(raw.isHandle(handle, 1), true);
+    assert.equal(raw.isHandle(handle, 2), false);
+    for (const other of [{}, null, 1, "x", Buffer.alloc(8), conn]) assert.equal(raw.isHandle(other, 1), false);
+    assert.throws(() => raw.httpc_conn_close({}), TypeError);
+    raw.httpc_conn_close(handle);
+  });
+
+  for (const [label, length, sent] of [["whole", 300000, 300000], ["cut short", 300000, 200000]]) {
+    it(`reads a large body of a known length (${label}) alike through readAll, readAllSync and Client`, async () => {
+      const head = Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${length}\r\n\r\n`);
+      const check = (body) => {
+        assert.equal(body.length, sent);
+        assert.ok(Buffer.isBuffer(body) && body.every((b) => b === 0x78));
+      };
+      const settle = async (promiseOrValue) => {
+        try {
+          check(await promiseOrValue());
+          assert.equal(sent, length);
+        } catch (err) {
+          if (!(err instanceof httpc.IncompleteRead)) throw err;
+          assert.ok(sent < length);
+          check(err.partial);
+          assert.equal(err.expected, length - sent);
+        }
+      };
+      for (const way of ["readAll", "readAllSync", "Client"]) {
+        const server = await childReplyServer({ reply: head, fillBytes: sent });
+        try {
+          if (way === "Client") {
+            const client = new httpc.Client(`http://127.0.0.1:${server.port}`);
+            await settle(async () => (await client.request({ path: "/" })).body);
+            client.close();
+          } else {
+            const conn = new httpc.HTTPConnection("127.0.0.1", server.port);
+            if (way === "readAll") {
+              await conn.request("GET", "/");
+              const res = await conn.getresponse();
+              await settle(() => res.readAll());
+            } else {
+              conn.requestSync("GET", "/");
+              const res = conn.getresponseSync();
+              await settle(() => res.readAllSync());
+            }
+            conn.close();
+          }
+        } finally {
+          await server.close();
+        }
+      }
+    });
+  }
+});
