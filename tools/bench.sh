@@ -44,6 +44,9 @@ RUN_LIMIT=180     # seconds one client run may take (warm-up included)
 # One entry per client: NAME|N_DIVISOR|COMMAND. Each command takes
 # HOST PORT PATH N TLS MODE, prints "requests=N bytes=B seconds=S conns=C"
 # and exits 3 when it does not support the scenario (or is not available).
+# The project's venv interpreter itself (the PyPI peers; valgrind must run
+# the real binary, not a script that execs it), else bench/py_venv.sh.
+py_venv=$("$root/tests/python/venv.sh" python python3 2>/dev/null || echo "$root/bench/py_venv.sh")
 CLIENTS=(
   "httpc|1|$bin/httpc-bench"
   "raw|1|$bin/raw-bench"
@@ -71,19 +74,20 @@ CLIENTS=(
   "httpc-node-multi|4|node $root/bench/node_httpc.js client"
   "httpc-node-conn-multi|4|node $root/bench/node_httpc.js promise"
   "undici-multi|4|node $root/bench/node_undici.js"
-  # Python's PyPI clients beside httpc's (bench/py_peers_bench.py, run with
-  # the project's venv by bench/py_venv.sh; exit 3 without it).
-  "httpc-aio|8|$root/bench/py_venv.sh $root/bench/py_peers_bench.py httpc-aio"
-  "aiohttp|8|$root/bench/py_venv.sh $root/bench/py_peers_bench.py aiohttp"
-  "httpx|16|$root/bench/py_venv.sh $root/bench/py_peers_bench.py httpx"
-  "httpx-async|16|$root/bench/py_venv.sh $root/bench/py_peers_bench.py httpx-async"
-  "requests|16|$root/bench/py_venv.sh $root/bench/py_peers_bench.py requests"
-  "requests-httpc|16|$root/bench/py_venv.sh $root/bench/py_peers_bench.py requests-httpc"
-  "urllib3|16|$root/bench/py_venv.sh $root/bench/py_peers_bench.py urllib3"
-  "urllib3-httpc|16|$root/bench/py_venv.sh $root/bench/py_peers_bench.py urllib3-httpc"
-  "httpc-aio-multi|4|$root/bench/py_venv.sh $root/bench/py_peers_bench.py httpc-aio-multi"
-  "aiohttp-multi|4|$root/bench/py_venv.sh $root/bench/py_peers_bench.py aiohttp-multi"
-  "httpx-async-multi|16|$root/bench/py_venv.sh $root/bench/py_peers_bench.py httpx-async-multi"
+  # Python's PyPI clients beside httpc's (bench/py_peers_bench.py), run by
+  # the project's venv interpreter ($py_venv, above; without the venv,
+  # bench/py_venv.sh, which exits 3).
+  "httpc-aio|8|$py_venv $root/bench/py_peers_bench.py httpc-aio"
+  "aiohttp|8|$py_venv $root/bench/py_peers_bench.py aiohttp"
+  "httpx|16|$py_venv $root/bench/py_peers_bench.py httpx"
+  "httpx-async|16|$py_venv $root/bench/py_peers_bench.py httpx-async"
+  "requests|16|$py_venv $root/bench/py_peers_bench.py requests"
+  "requests-httpc|16|$py_venv $root/bench/py_peers_bench.py requests-httpc"
+  "urllib3|16|$py_venv $root/bench/py_peers_bench.py urllib3"
+  "urllib3-httpc|16|$py_venv $root/bench/py_peers_bench.py urllib3-httpc"
+  "httpc-aio-multi|4|$py_venv $root/bench/py_peers_bench.py httpc-aio-multi"
+  "aiohttp-multi|4|$py_venv $root/bench/py_peers_bench.py aiohttp-multi"
+  "httpx-async-multi|16|$py_venv $root/bench/py_peers_bench.py httpx-async-multi"
 )
 # Ratios reported: SUBJECT/PEER.
 RATIOS="httpc/raw httpc/wrk httpc/libcurl httpc/http.client httpc/node httpc-py/http.client"
@@ -334,19 +338,13 @@ if [ "${BENCH_EXTRAS:-1}" = 1 ]; then
     for client in "${CLIENTS[@]}"; do
       IFS='|' read -r cname divisor command <<<"$client"
       want "${BENCH_CLIENTS:-}" "$cname" || continue
-      mode=keepalive
       case $cname in
         httpc | libcurl | raw | http.client | httpc-py) ;;
-        httpc-aio | aiohttp | httpx | httpx-async | requests | requests-httpc | urllib3 | urllib3-httpc) ;;
-        *-multi) [[ "$command" == *py_peers_bench.py* ]] || continue; mode=concurrent100 ;;
+        httpc-aio | aiohttp | httpx | httpx-async | requests | requests-httpc | urllib3 | urllib3-httpc)
+          [[ "$command" == *py_venv.sh* ]] && continue ;; # no venv
         *) continue ;;
       esac
       command=${command/#python3 /$python_binary }
-      if [[ "$command" == *py_venv.sh* ]]; then
-        # The venv's interpreter itself (valgrind does not follow the script).
-        venv_python=$("$root/tests/python/venv.sh" python python3 2>/dev/null) || continue
-        command=${command/#$root\/bench\/py_venv.sh /$venv_python }
-      fi
       for tls in 0 1; do
         [[ "$command" == *py_peers_bench.py* ]] && [ "$tls" = 1 ] && continue
         [ "$cname" = raw ] && [ "$tls" = 1 ] && continue
@@ -356,7 +354,7 @@ if [ "${BENCH_EXTRAS:-1}" = 1 ]; then
         for requests in 500 1000; do
           out=$work/callgrind.$cname.$tls.$requests
           timeout -k 5 300 "${pin[@]}" valgrind --tool=callgrind --callgrind-out-file="$out" \
-            $command 127.0.0.1 "$port" /small "$requests" "$tls" "$mode" >/dev/null 2>&1 || break
+            $command 127.0.0.1 "$port" /small "$requests" "$tls" keepalive >/dev/null 2>&1 || break
           totals+=("$(sed -n 's/^totals: *\([0-9]*\).*/\1/p;s/^summary: *\([0-9]*\).*/\1/p' "$out" | head -n 1)")
         done
         [ ${#totals[@]} = 2 ] || continue
