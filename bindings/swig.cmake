@@ -25,7 +25,8 @@ if(NOT swig_version OR swig_version VERSION_LESS HTTPC_SWIG_MIN)
   execute_process(COMMAND ${CMAKE_SOURCE_DIR}/tools/swig.sh path
     OUTPUT_VARIABLE project_swig RESULT_VARIABLE rc OUTPUT_STRIP_TRAILING_WHITESPACE)
   if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "SWIG >= ${HTTPC_SWIG_MIN} is needed for the bindings and the project's pinned "
+    message(FATAL_ERROR "SWIG >= ${HTTPC_SWIG_MIN} is needed for the bindings and the project's "
+      "pinned "
       "SWIG is not installed: run tools/run deps (or tools/swig.sh create), or configure with "
       "-DSWIG_EXECUTABLE=<a SWIG >= ${HTTPC_SWIG_MIN}>, or turn the bindings off "
       "(-DHTTPC_BUILD_PYTHON=OFF -DHTTPC_BUILD_LUA=OFF -DHTTPC_BUILD_NODE=OFF)")

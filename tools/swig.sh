@@ -26,7 +26,10 @@ case "${1:-}" in
     create)
         [ -f "$dir/.complete" ] && exit 0
         python=${HTTPC_SWIG_PYTHON:-}
-        [ -n "$python" ] || { [ -x /usr/bin/python3 ] && python=/usr/bin/python3; } || python=python3
+        if [ -z "$python" ]; then
+            python=python3
+            [ -x /usr/bin/python3 ] && python=/usr/bin/python3
+        fi
         echo "swig.sh: installing tools/swig-requirements.txt into $dir"
         rm -rf "$dir"
         "$python" -m venv "$dir"
@@ -37,7 +40,8 @@ case "${1:-}" in
         ;;
     path)
         if [ ! -f "$dir/.complete" ]; then
-            echo "swig.sh: the project's SWIG is not installed in $dir (tools/run deps installs it)" >&2
+            echo "swig.sh: the project's SWIG is not installed in $dir" \
+                "(tools/run deps installs it)" >&2
             exit 1
         fi
         echo "$dir/bin/swig"

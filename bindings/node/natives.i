@@ -286,7 +286,8 @@ static bool nh_terminating(napi_env napi)
     napi_value probe, ignored;
     if (!env->probe || napi_get_reference_value(napi, env->probe, &probe) != napi_ok || !probe)
         return false;
-    return napi_call_function(napi, nh_undefined_value(napi), probe, 0, nullptr, &ignored) != napi_ok;
+    return napi_call_function(napi, nh_undefined_value(napi), probe, 0, nullptr, &ignored) !=
+           napi_ok;
 }
 
 /* How long one wait of the sync API lasts before it looks for a
@@ -551,7 +552,8 @@ static nh_job *nh_job_on(napi_env env, napi_value target, int kind)
 {
     nh_handle *h = nh_handle_of(env, target, kind);
     if (!h) {
-        nh_throw_type(env, kind == NH_CONN ? "expected an httpc connection" : "expected an httpc response");
+        nh_throw_type(env, kind == NH_CONN ? "expected an httpc connection"
+                                           : "expected an httpc response");
         return nullptr;
     }
     nh_job *job = new nh_job();
@@ -1008,8 +1010,8 @@ static int nh_run_read(nh_job *job)
 {
     static const nh_reader readers[] = {httpc_response_read, nh_read_available,
                                         httpc_response_readline};
-    return readers[job->read_kind]((httpc_response *)job->target->ptr, (void *)job->body.data, job->body.len,
-                                   &job->len);
+    return readers[job->read_kind]((httpc_response *)job->target->ptr, (void *)job->body.data,
+                                   job->body.len, &job->len);
 }
 
 /* The first n bytes of a Buffer, as a Buffer on the same memory
@@ -1036,8 +1038,8 @@ static napi_value nh_read_count(napi_env env, nh_job *job)
     return nh_number(env, (double)job->len);
 }
 
-/* read(resp, n, kind: 0 read, 1 what is there (at least one byte), 2 readline, async, into) -> a new
- * Buffer, or with `into` (a Uint8Array, filled from its start up to its
+/* read(resp, n, kind: 0 read, 1 what is there (at least one byte), 2 readline, async,
+ * into) -> a new Buffer, or with `into` (a Uint8Array, filled from its start up to its
  * length, as http.client's readinto) the count read. */
 static napi_value nh_read(napi_env env, napi_callback_info info)
 {

@@ -475,8 +475,8 @@ static napi_value nh_make_error(napi_env napi, const nh_error &e, napi_value par
 {
     nh_env *env = nh_env_get(napi);
     napi_value factory;
-    if (!env->error_factory || napi_get_reference_value(napi, env->error_factory, &factory) != napi_ok ||
-        !factory)
+    if (!env->error_factory ||
+        napi_get_reference_value(napi, env->error_factory, &factory) != napi_ok || !factory)
         return nh_plain_error(napi, e.message.c_str());
     napi_value argv[] = {
         nh_int(napi, e.code),
