@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# pip install and pip wheel of the Python package, offline, in temporary
-# venvs, as a new user would: venv A gets `pip install <repo>`, a wheel made
+# pip install and pip wheel of the Python package, in temporary venvs, as a
+# new user would: venv A gets `pip install <repo>`, a wheel made
 # with `pip wheel <repo>` goes into venv B; each imports httpc from another
 # directory and fetches a page from a local http.server through
 # urllib.request on httpc's handlers. The CMake build under build/pip is
@@ -14,14 +14,11 @@ trap 'rm -rf "$work"' EXIT
 
 "$python" -m venv "$work/a"
 "$python" -m venv "$work/b"
-# setuptools comes with the venv; bdist_wheel needs `wheel`, from Debian's
-# python3-wheel-whl (PyPI is not reachable; README: pip install offline).
-wheel_whl=$(ls /usr/share/python-wheels/wheel-*.whl | head -n1)
-"$work/a/bin/pip" install -q --no-index "$wheel_whl"
-
-"$work/a/bin/pip" install --no-build-isolation "$repo"
-"$work/a/bin/pip" wheel --no-build-isolation --no-deps -w "$work/wheels" "$repo"
-"$work/b/bin/pip" install --no-index "$work"/wheels/httpc-*.whl
+# As a new user runs it: an isolated build, which fetches its build
+# requirements (setuptools, wheel and the pinned swig) from PyPI.
+"$work/a/bin/pip" install -q --disable-pip-version-check "$repo"
+"$work/a/bin/pip" wheel -q --disable-pip-version-check --no-deps -w "$work/wheels" "$repo"
+"$work/b/bin/pip" install -q --disable-pip-version-check --no-index "$work"/wheels/httpc-*.whl
 
 check='
 import http.server, threading, urllib.request, httpc, os, sys
