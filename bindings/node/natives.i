@@ -91,13 +91,22 @@ static napi_value nh_job_data(napi_env env, nh_job *job)
     return v;
 }
 
-/* Keeps the job's data value for as long as the job (a Promise call). */
+/* The job's data value: valid for the native call (its handle scope); a
+ * job that goes on from the loop references it (nh_keep_data_on). */
 static void nh_keep_data(napi_env env, nh_job *job, napi_value value, bool async)
 {
-    if (async)
-        napi_create_reference(env, value, 1, &job->keep_data);
-    else
-        job->data_value = value; /* lives as long as the call's handle scope */
+    (void)env;
+    (void)async;
+    job->data_value = value;
+}
+
+/* The job waits past the native call: its data value by reference. */
+static void nh_keep_data_on(napi_env env, nh_job *job)
+{
+    if (!job->data_value)
+        return;
+    napi_create_reference(env, job->data_value, 1, &job->keep_data);
+    job->data_value = nullptr;
 }
 
 static void nh_delete_job(nh_job *job)
@@ -240,10 +249,9 @@ static void nh_settle_async(nh_job *job, bool from_loop)
     napi_close_handle_scope(env, scope);
 }
 
-/* Runs the job as far as it goes; waits on the loop or settles. */
-static void nh_step(nh_job *job, bool from_loop)
+/* After a step of the job: waits on the loop or settles. */
+static void nh_after_step(nh_job *job, bool from_loop)
 {
-    job->rc = job->run(job);
     if (job->rc == HTTPC_E_WOULD_BLOCK) {
         int rc = nh_arm(job);
         if (rc == 0)
@@ -257,6 +265,13 @@ static void nh_step(nh_job *job, bool from_loop)
     job->conn->pending = nullptr;
     nh_disarm(job->conn);
     nh_settle_async(job, from_loop);
+}
+
+/* Runs the job as far as it goes; waits on the loop or settles. */
+static void nh_step(nh_job *job, bool from_loop)
+{
+    job->rc = job->run(job);
+    nh_after_step(job, from_loop);
 }
 
 /* Drops the operations in flight (the environment is going away; their
@@ -328,7 +343,25 @@ static bool nh_run_sync(napi_env env, nh_job *job)
     }
 }
 
-/* Runs the job now (sync) or from the loop (async: returns a Promise).
+/* The value of a job that has ended on the calling thread (or throws its
+ * error), and frees the job. */
+static napi_value nh_finish_now(napi_env env, nh_job *job)
+{
+    if (job->rc < 0 && job->err.code != job->rc) /* else the binding's own */
+        nh_capture(&job->err, job->rc);
+    napi_value value = nullptr, error = nullptr;
+    job->settle(env, job, &value, &error);
+    nh_delete_job(job);
+    fflush(stdout); /* debug lines (setDebugLevel) written by the C library */
+    if (error) {
+        napi_throw(env, error);
+        return nullptr;
+    }
+    return value ? value : nh_undefined_value(env);
+}
+
+/* Runs the job now (sync) or from the loop (async: returns a Promise, or
+ * the value itself when the operation ends at once).
  * `self` is the target's JS object (kept while a Promise is out). */
 static napi_value nh_exec(napi_env env, napi_value self, nh_job *job, bool async)
 {
@@ -347,33 +380,38 @@ static napi_value nh_exec(napi_env env, napi_value self, nh_job *job, bool async
             nh_delete_job(job);
             return nullptr; /* the termination goes on */
         }
-        if (job->rc < 0 && job->err.code != job->rc) /* else the binding's own */
-            nh_capture(&job->err, job->rc);
-        napi_value value = nullptr, error = nullptr;
-        job->settle(env, job, &value, &error);
-        nh_delete_job(job);
-        fflush(stdout); /* debug lines (setDebugLevel) written by the C library */
-        if (error) {
-            napi_throw(env, error);
-            return nullptr;
-        }
-        return value;
+        return nh_finish_now(env, job);
     }
-    job->conn = nh_conn_of(job->target);
-    if (job->conn->pending) {
+    nh_handle *conn = nh_conn_of(job->target);
+    if (conn->pending) {
         nh_delete_job(job);
         nh_throw_type(env, "another operation is in progress on this connection");
         return nullptr;
     }
+    /* The first step now: an operation that ends at once (a request the
+     * socket takes whole, a body already received) gives its value or
+     * throws its error itself; the package awaits the result either way,
+     * and a Promise, its reference and its settlement cost more than the
+     * step. Only an operation that has to wait gets a Promise. */
+    conn->busy++;
+    job->rc = job->run(job);
+    if (job->rc != HTTPC_E_WOULD_BLOCK) {
+        if (--conn->busy == 0)
+            nh_flush_deferred(conn);
+        return nh_finish_now(env, job);
+    }
     napi_value promise;
     if (napi_create_promise(env, &job->deferred, &promise) != napi_ok ||
         napi_create_reference(env, self, 1, &job->keep_target) != napi_ok) {
+        if (--conn->busy == 0)
+            nh_flush_deferred(conn);
         nh_delete_job(job);
         return nullptr;
     }
-    job->conn->busy++;
+    nh_keep_data_on(env, job);
+    job->conn = conn;
     job->conn->refs++;
-    nh_step(job, false);
+    nh_after_step(job, false);
     return promise;
 }
 
