@@ -55,6 +55,8 @@ struct nh_job {
 enum { NH_BODY_DIRECT = 1, NH_BODY_ALL = 2 };
 
 static napi_value nh_header_list(napi_env env, const httpc_headers *hs);
+static napi_value nh_header_list_after(napi_env env, const httpc_headers *hs,
+                                       std::vector<napi_value> *items, bool head);
 
 /* The connection handle whose loop handles serve the job's target. */
 static nh_handle *nh_conn_of(nh_handle *target)
@@ -860,7 +862,7 @@ static napi_value nh_response_head(napi_env env, nh_job *job)
     napi_value items[] = {
         nh_wrap(env, resp, NH_RESPONSE, job->target),
         nh_int(env, httpc_response_status(resp)),
-        nh_latin1(env, reason, strlen(reason)),
+        nh_head_string(env, 0, reason, strlen(reason)),
         nh_int(env, httpc_response_version(resp)),
         nh_bool(env, httpc_response_will_close(resp) != 0),
         nh_bool(env, httpc_response_chunked(resp) != 0),
@@ -963,9 +965,10 @@ static int nh_run_request_head(nh_job *job)
 
 static napi_value nh_take_data(napi_env env, nh_job *job);
 
-/* [status, reason, version, willClose, rawHeaders, body, rawTrailers]; an
- * IncompleteRead carries the part of the body read. The response is freed
- * here: the whole exchange is over. */
+/* [status, reason, version, willClose, body, rawTrailers, ...rawHeaders]
+ * (one array: one call of the array maker); an IncompleteRead carries the
+ * part of the body read. The response is freed here: the whole exchange is
+ * over. */
 static void nh_exchange_settle(napi_env env, nh_job *job, napi_value *value, napi_value *error)
 {
     napi_value body = nh_take_data(env, job);
@@ -975,16 +978,15 @@ static void nh_exchange_settle(napi_env env, nh_job *job, napi_value *value, nap
         *error = nh_make_error(env, job->err, resp ? body : nullptr);
     } else {
         const char *reason = httpc_response_reason(resp);
-        napi_value items[] = {
+        std::vector<napi_value> items = {
             nh_int(env, httpc_response_status(resp)),
-            nh_latin1(env, reason, strlen(reason)),
+            nh_head_string(env, 0, reason, strlen(reason)),
             nh_int(env, httpc_response_version(resp)),
             nh_bool(env, httpc_response_will_close(resp) != 0),
-            nh_header_list(env, httpc_response_headers(resp)),
             body,
             nh_header_list(env, httpc_response_trailers(resp)),
         };
-        *value = nh_array(env, items, sizeof items / sizeof items[0]);
+        *value = nh_header_list_after(env, httpc_response_headers(resp), &items, true);
     }
     httpc_response_free(resp);
 }
@@ -1163,18 +1165,30 @@ static napi_value nh_read_all(napi_env env, napi_callback_info info)
     return nh_exec(env, args[0], job, nh_is_true(env, args[1]));
 }
 
+/* The fields as [name, value, ...] after `before` values: head strings
+ * (nh_head_string) for the header fields, new strings for trailers. */
+static napi_value nh_header_list_after(napi_env env, const httpc_headers *hs,
+                                       std::vector<napi_value> *items, bool head)
+{
+    size_t before = items->size();
+    size_t n = hs ? httpc_headers_count(hs) : 0;
+    items->resize(before + 2 * n);
+    for (size_t i = 0; i < n; i++) {
+        const char *k = httpc_headers_name(hs, i), *v = httpc_headers_value(hs, i);
+        (*items)[before + 2 * i] = head ? nh_head_string(env, 1 + 2 * i, k, strlen(k))
+                                        : nh_latin1(env, k, strlen(k));
+        (*items)[before + 2 * i + 1] = head ? nh_head_string(env, 2 + 2 * i, v, strlen(v))
+                                            : nh_latin1(env, v, strlen(v));
+    }
+    return nh_array(env, items->data(), items->size());
+}
+
 static napi_value nh_header_list(napi_env env, const httpc_headers *hs)
 {
     if (!hs)
         return nh_null(env);
-    size_t n = httpc_headers_count(hs);
-    std::vector<napi_value> items(2 * n);
-    for (size_t i = 0; i < n; i++) {
-        const char *k = httpc_headers_name(hs, i), *v = httpc_headers_value(hs, i);
-        items[2 * i] = nh_latin1(env, k, strlen(k));
-        items[2 * i + 1] = nh_latin1(env, v, strlen(v));
-    }
-    return nh_array(env, items.data(), items.size());
+    std::vector<napi_value> items;
+    return nh_header_list_after(env, hs, &items, false);
 }
 
 /* responseHeaders(resp, trailers) -> [name, value, ...] */
@@ -1186,8 +1200,10 @@ static napi_value nh_response_headers(napi_env env, napi_callback_info info)
         nh_throw_type(env, "expected an httpc response");
         return nullptr;
     }
-    return nh_header_list(env, nh_is_true(env, args[1]) ? httpc_response_trailers(resp)
-                                                        : httpc_response_headers(resp));
+    if (nh_is_true(env, args[1]))
+        return nh_header_list(env, httpc_response_trailers(resp));
+    std::vector<napi_value> items;
+    return nh_header_list_after(env, httpc_response_headers(resp), &items, true);
 }
 
 /* proxyHeaders(conn) -> [name, value, ...] or null */

@@ -83,6 +83,10 @@ struct nh_env {
     napi_async_context async_context; /* for callbacks from the loop */
     napi_ref resource;                /* their resource: a plain object */
     napi_ref array_maker;             /* (...items) => items: see nh_array */
+    /* The strings of the last response head, by position (reason, then
+     * header names and values): the next response of a connection mostly
+     * repeats them, and a kept string costs less than a new one. */
+    std::vector<std::pair<std::string, napi_ref>> head_strings;
     napi_async_cleanup_hook_handle cleanup_hook;
     bool torn_down;
     int closing; /* uv handles whose close has not completed */
@@ -293,6 +297,9 @@ static void nh_env_cleanup(napi_async_cleanup_hook_handle hook, void *arg)
     napi_delete_reference(env->napi, env->resource);
     if (env->array_maker)
         napi_delete_reference(env->napi, env->array_maker);
+    for (auto &kept : env->head_strings)
+        napi_delete_reference(env->napi, kept.second);
+    env->head_strings.clear();
     env->torn_down = true;
     nh_env_free_if_done(env);
 }
@@ -404,6 +411,32 @@ static napi_value nh_latin1(napi_env env, const char *s, size_t n)
 {
     napi_value v;
     napi_create_string_latin1(env, s, n, &v);
+    return v;
+}
+
+/* Up to this many strings of a response head are kept (nh_head_string). */
+static const size_t NH_HEAD_STRINGS = 64;
+
+/* A latin-1 string of a response head at position `slot`: the one kept
+ * from the last head when it has the same bytes, else a new one (kept). */
+static napi_value nh_head_string(napi_env napi, size_t slot, const char *s, size_t n)
+{
+    if (slot >= NH_HEAD_STRINGS)
+        return nh_latin1(napi, s, n);
+    nh_env *env = nh_env_get(napi);
+    if (env->head_strings.size() <= slot)
+        env->head_strings.resize(slot + 1);
+    std::pair<std::string, napi_ref> &kept = env->head_strings[slot];
+    napi_value v = nullptr;
+    if (kept.second && kept.first.size() == n && memcmp(kept.first.data(), s, n) == 0 &&
+        napi_get_reference_value(napi, kept.second, &v) == napi_ok && v)
+        return v;
+    v = nh_latin1(napi, s, n);
+    if (kept.second)
+        napi_delete_reference(napi, kept.second);
+    kept.second = nullptr;
+    if (napi_create_reference(napi, v, 1, &kept.second) == napi_ok)
+        kept.first.assign(s, n);
     return v;
 }
 

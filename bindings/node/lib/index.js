@@ -487,7 +487,7 @@ class HTTPConnection {
       await this.request(method, url, body, headers, { signal });
       const res = await this.getresponse({ signal });
       const data = await res.readAll({ signal });
-      return exchangeResult([res.status, res.reason, res.version, res.willClose, res.rawHeaders, data, res.rawTrailers]);
+      return exchangeResult([res.status, res.reason, res.version, res.willClose, data, res.rawTrailers, ...res.rawHeaders]);
     }
     return exchangeResult(await onLane(this.#lane, () => raw.exchange(this.#handle, method, url, whole, flattenHeaders(headers), 0, true), signal));
   }
@@ -678,7 +678,11 @@ class HTTPResponse {
 
 // ---------------------------------------------------------------- Client
 
-function exchangeResult([status, reason, version, willClose, rawHeaders, body, rawTrailers]) {
+// From the addon's exchange: [status, reason, version, willClose, body,
+// rawTrailers, ...rawHeaders] (one array).
+function exchangeResult(head) {
+  const status = head[0], reason = head[1], version = head[2], willClose = head[3], body = head[4], rawTrailers = head[5];
+  const rawHeaders = head.slice(6);
   return {
     statusCode: status, status, reason, version, willClose,
     headers: headersObject(rawHeaders), rawHeaders, trailers: headersObject(rawTrailers), body,
