@@ -854,6 +854,54 @@ static napi_value nh_array(napi_env env, napi_value *items, size_t n)
     return array;
 }
 
+/* A JS function of the environment made from `source` on first use (kept
+ * in *slot); NULL when code from strings is disallowed. */
+static napi_value nh_script_function(napi_env env, napi_ref *slot, const char *source)
+{
+    napi_value fn = nullptr, ignored;
+    if (*slot) {
+        napi_get_reference_value(env, *slot, &fn);
+        return fn;
+    }
+    napi_value script;
+    napi_create_string_utf8(env, source, NAPI_AUTO_LENGTH, &script);
+    if (napi_run_script(env, script, &fn) == napi_ok)
+        napi_create_reference(env, fn, 1, slot);
+    else
+        napi_get_and_clear_last_exception(env, &ignored);
+    return fn;
+}
+
+/* Bodies up to this size are copied into a Buffer of Node's pool
+ * (Buffer.allocUnsafe: a view on a shared slab), which costs a third of a
+ * Buffer of its own (napi_create_buffer_copy: a new backing store). */
+static const size_t NH_POOLED_MAX = 4096;
+
+/* A Buffer holding a copy of the n bytes at data. */
+static napi_value nh_buffer_copy(napi_env env, const char *data, size_t n)
+{
+    napi_value buf, len;
+    void *p = nullptr;
+    size_t got = 0;
+    nh_env *e = nh_env_get(env);
+    if (n > 0 && n <= NH_POOLED_MAX) {
+        napi_value maker = nh_script_function(
+            env, &e->small_buffer_maker, "(function httpcBytes(n) { return Buffer.allocUnsafe(n); })");
+        napi_create_uint32(env, (uint32_t)n, &len);
+        if (maker &&
+            napi_call_function(env, nh_undefined_value(env), maker, 1, &len, &buf) == napi_ok &&
+            napi_get_buffer_info(env, buf, &p, &got) == napi_ok && got == n) {
+            memcpy(p, data, n);
+            return buf;
+        }
+        napi_value ignored; /* Buffer gone from the globals: a Buffer of its own */
+        napi_get_and_clear_last_exception(env, &ignored);
+    }
+    if (napi_create_buffer_copy(env, n, n ? data : "", &p, &buf) != napi_ok)
+        return nh_null(env);
+    return buf;
+}
+
 /* [handle, status, reason, version, willClose, chunked, length] */
 static napi_value nh_response_head(napi_env env, nh_job *job)
 {
@@ -1135,10 +1183,7 @@ static napi_value nh_take_data(napi_env env, nh_job *job)
     char *data = job->data;
     size_t len = job->len;
     job->data = nullptr;
-    napi_value copy;
-    void *ignored;
-    if (napi_create_buffer_copy(env, len, data ? data : "", &ignored, &copy) != napi_ok)
-        copy = nh_null(env);
+    napi_value copy = nh_buffer_copy(env, data, data ? len : 0);
     httpc_free(data);
     return copy;
 }

@@ -83,6 +83,7 @@ struct nh_env {
     napi_async_context async_context; /* for callbacks from the loop */
     napi_ref resource;                /* their resource: a plain object */
     napi_ref array_maker;             /* (...items) => items: see nh_array */
+    napi_ref small_buffer_maker;      /* Buffer.allocUnsafe: see nh_take_data */
     /* The strings of the last response head, by position (reason, then
      * header names and values): the next response of a connection mostly
      * repeats them, and a kept string costs less than a new one. */
@@ -297,6 +298,8 @@ static void nh_env_cleanup(napi_async_cleanup_hook_handle hook, void *arg)
     napi_delete_reference(env->napi, env->resource);
     if (env->array_maker)
         napi_delete_reference(env->napi, env->array_maker);
+    if (env->small_buffer_maker)
+        napi_delete_reference(env->napi, env->small_buffer_maker);
     for (auto &kept : env->head_strings)
         napi_delete_reference(env->napi, kept.second);
     env->head_strings.clear();
@@ -319,6 +322,7 @@ static nh_env *nh_env_get(napi_env napi)
     napi_create_object(napi, &resource);
     napi_create_reference(napi, resource, 1, &env->resource);
     env->array_maker = nullptr;
+    env->small_buffer_maker = nullptr;
     env->torn_down = false;
     env->closing = 0;
     env->wrapped = 0;
