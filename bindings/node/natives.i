@@ -56,7 +56,7 @@ enum { NH_BODY_DIRECT = 1, NH_BODY_ALL = 2 };
 
 static napi_value nh_header_list(napi_env env, const httpc_headers *hs);
 static napi_value nh_header_list_after(napi_env env, const httpc_headers *hs,
-                                       std::vector<napi_value> *items, bool head);
+                                       std::vector<napi_value> *items);
 
 /* The connection handle whose loop handles serve the job's target. */
 static nh_handle *nh_conn_of(nh_handle *target)
@@ -143,6 +143,8 @@ static void nh_on_poll(uv_poll_t *poll, int status, int events)
     (void)status; /* an error on the descriptor is the next call's to report */
     (void)events;
     nh_handle *c = (nh_handle *)poll->data;
+    if (c->env)
+        c->env->at_once = 0;
     if (c->pending)
         nh_step(c->pending, true);
     else
@@ -152,6 +154,8 @@ static void nh_on_poll(uv_poll_t *poll, int status, int events)
 static void nh_on_timer(uv_timer_t *timer)
 {
     nh_handle *c = (nh_handle *)timer->data;
+    if (c->env)
+        c->env->at_once = 0;
     if (c->pending)
         nh_step(c->pending, true);
 }
@@ -345,6 +349,9 @@ static bool nh_run_sync(napi_env env, nh_job *job)
     }
 }
 
+/* See nh_exec. */
+static const int NH_AT_ONCE_MAX = 32;
+
 /* The value of a job that has ended on the calling thread (or throws its
  * error), and frees the job. */
 static napi_value nh_finish_now(napi_env env, nh_job *job)
@@ -395,12 +402,20 @@ static napi_value nh_exec(napi_env env, napi_value self, nh_job *job, bool async
      * throws its error itself; the package awaits the result either way,
      * and a Promise, its reference and its settlement cost more than the
      * step. Only an operation that has to wait gets a Promise. */
+    /* A loop of calls that all end at once (a body arriving faster than it
+     * is read) would never let the event loop run timers and I/O: after
+     * NH_AT_ONCE_MAX of them, the next call's first step runs from the loop
+     * (a timer). */
     conn->busy++;
-    job->rc = job->run(job);
-    if (job->rc != HTTPC_E_WOULD_BLOCK) {
-        if (--conn->busy == 0)
-            nh_flush_deferred(conn);
-        return nh_finish_now(env, job);
+    bool yield = conn->env && conn->env->at_once >= NH_AT_ONCE_MAX;
+    if (!yield) {
+        job->rc = job->run(job);
+        if (job->rc != HTTPC_E_WOULD_BLOCK) {
+            conn->env->at_once++;
+            if (--conn->busy == 0)
+                nh_flush_deferred(conn);
+            return nh_finish_now(env, job);
+        }
     }
     napi_value promise;
     if (napi_create_promise(env, &job->deferred, &promise) != napi_ok ||
@@ -413,6 +428,18 @@ static napi_value nh_exec(napi_env env, napi_value self, nh_job *job, bool async
     nh_keep_data_on(env, job);
     job->conn = conn;
     job->conn->refs++;
+    if (yield) {
+        if (!conn->timer) {
+            conn->timer = new uv_timer_t;
+            uv_timer_init(conn->env->loop, conn->timer);
+            conn->timer->data = conn;
+        }
+        /* 1 ms, not 0: a timer of 0 ms started from the timers phase runs
+         * in the same phase again, before the loop's clock moves on. */
+        uv_timer_start(conn->timer, nh_on_timer, 1, 0);
+        conn->pending = job;
+        return promise;
+    }
     nh_after_step(job, false);
     return promise;
 }
@@ -910,7 +937,7 @@ static napi_value nh_response_head(napi_env env, nh_job *job)
     napi_value items[] = {
         nh_wrap(env, resp, NH_RESPONSE, job->target),
         nh_int(env, httpc_response_status(resp)),
-        nh_head_string(env, 0, reason, strlen(reason)),
+        nh_latin1(env, reason, strlen(reason)),
         nh_int(env, httpc_response_version(resp)),
         nh_bool(env, httpc_response_will_close(resp) != 0),
         nh_bool(env, httpc_response_chunked(resp) != 0),
@@ -1028,13 +1055,13 @@ static void nh_exchange_settle(napi_env env, nh_job *job, napi_value *value, nap
         const char *reason = httpc_response_reason(resp);
         std::vector<napi_value> items = {
             nh_int(env, httpc_response_status(resp)),
-            nh_head_string(env, 0, reason, strlen(reason)),
+            nh_latin1(env, reason, strlen(reason)),
             nh_int(env, httpc_response_version(resp)),
             nh_bool(env, httpc_response_will_close(resp) != 0),
             body,
             nh_header_list(env, httpc_response_trailers(resp)),
         };
-        *value = nh_header_list_after(env, httpc_response_headers(resp), &items, true);
+        *value = nh_header_list_after(env, httpc_response_headers(resp), &items);
     }
     httpc_response_free(resp);
 }
@@ -1210,20 +1237,17 @@ static napi_value nh_read_all(napi_env env, napi_callback_info info)
     return nh_exec(env, args[0], job, nh_is_true(env, args[1]));
 }
 
-/* The fields as [name, value, ...] after `before` values: head strings
- * (nh_head_string) for the header fields, new strings for trailers. */
+/* An array of the values in `items` followed by the fields as name, value, ... */
 static napi_value nh_header_list_after(napi_env env, const httpc_headers *hs,
-                                       std::vector<napi_value> *items, bool head)
+                                       std::vector<napi_value> *items)
 {
     size_t before = items->size();
     size_t n = hs ? httpc_headers_count(hs) : 0;
     items->resize(before + 2 * n);
     for (size_t i = 0; i < n; i++) {
         const char *k = httpc_headers_name(hs, i), *v = httpc_headers_value(hs, i);
-        (*items)[before + 2 * i] = head ? nh_head_string(env, 1 + 2 * i, k, strlen(k))
-                                        : nh_latin1(env, k, strlen(k));
-        (*items)[before + 2 * i + 1] = head ? nh_head_string(env, 2 + 2 * i, v, strlen(v))
-                                            : nh_latin1(env, v, strlen(v));
+        (*items)[before + 2 * i] = nh_latin1(env, k, strlen(k));
+        (*items)[before + 2 * i + 1] = nh_latin1(env, v, strlen(v));
     }
     return nh_array(env, items->data(), items->size());
 }
@@ -1233,7 +1257,7 @@ static napi_value nh_header_list(napi_env env, const httpc_headers *hs)
     if (!hs)
         return nh_null(env);
     std::vector<napi_value> items;
-    return nh_header_list_after(env, hs, &items, false);
+    return nh_header_list_after(env, hs, &items);
 }
 
 /* responseHeaders(resp, trailers) -> [name, value, ...] */
@@ -1245,10 +1269,8 @@ static napi_value nh_response_headers(napi_env env, napi_callback_info info)
         nh_throw_type(env, "expected an httpc response");
         return nullptr;
     }
-    if (nh_is_true(env, args[1]))
-        return nh_header_list(env, httpc_response_trailers(resp));
-    std::vector<napi_value> items;
-    return nh_header_list_after(env, httpc_response_headers(resp), &items, true);
+    return nh_header_list(env, nh_is_true(env, args[1]) ? httpc_response_trailers(resp)
+                                                        : httpc_response_headers(resp));
 }
 
 /* proxyHeaders(conn) -> [name, value, ...] or null */

@@ -84,14 +84,11 @@ struct nh_env {
     napi_ref resource;                /* their resource: a plain object */
     napi_ref array_maker;             /* (...items) => items: see nh_array */
     napi_ref small_buffer_maker;      /* Buffer.allocUnsafe: see nh_take_data */
-    /* The strings of the last response head, by position (reason, then
-     * header names and values): the next response of a connection mostly
-     * repeats them, and a kept string costs less than a new one. */
-    std::vector<std::pair<std::string, napi_ref>> head_strings;
     napi_async_cleanup_hook_handle cleanup_hook;
     bool torn_down;
     int closing; /* uv handles whose close has not completed */
     int wrapped; /* responses made since the last sweep */
+    int at_once; /* Promise calls ended at once since the loop last called in */
     nh_handle live; /* list head */
     std::unordered_set<nh_handle *> handles; /* the same, to look one up */
     /* Responses that still own their C object: what nh_sweep looks at
@@ -300,9 +297,6 @@ static void nh_env_cleanup(napi_async_cleanup_hook_handle hook, void *arg)
         napi_delete_reference(env->napi, env->array_maker);
     if (env->small_buffer_maker)
         napi_delete_reference(env->napi, env->small_buffer_maker);
-    for (auto &kept : env->head_strings)
-        napi_delete_reference(env->napi, kept.second);
-    env->head_strings.clear();
     env->torn_down = true;
     nh_env_free_if_done(env);
 }
@@ -326,6 +320,7 @@ static nh_env *nh_env_get(napi_env napi)
     env->torn_down = false;
     env->closing = 0;
     env->wrapped = 0;
+    env->at_once = 0;
     env->live.next = env->live.prev = &env->live;
     napi_add_async_cleanup_hook(napi, nh_env_cleanup, env, &env->cleanup_hook);
     nh_current_env = env;
@@ -415,32 +410,6 @@ static napi_value nh_latin1(napi_env env, const char *s, size_t n)
 {
     napi_value v;
     napi_create_string_latin1(env, s, n, &v);
-    return v;
-}
-
-/* Up to this many strings of a response head are kept (nh_head_string). */
-static const size_t NH_HEAD_STRINGS = 64;
-
-/* A latin-1 string of a response head at position `slot`: the one kept
- * from the last head when it has the same bytes, else a new one (kept). */
-static napi_value nh_head_string(napi_env napi, size_t slot, const char *s, size_t n)
-{
-    if (slot >= NH_HEAD_STRINGS)
-        return nh_latin1(napi, s, n);
-    nh_env *env = nh_env_get(napi);
-    if (env->head_strings.size() <= slot)
-        env->head_strings.resize(slot + 1);
-    std::pair<std::string, napi_ref> &kept = env->head_strings[slot];
-    napi_value v = nullptr;
-    if (kept.second && kept.first.size() == n && memcmp(kept.first.data(), s, n) == 0 &&
-        napi_get_reference_value(napi, kept.second, &v) == napi_ok && v)
-        return v;
-    v = nh_latin1(napi, s, n);
-    if (kept.second)
-        napi_delete_reference(napi, kept.second);
-    kept.second = nullptr;
-    if (napi_create_reference(napi, v, 1, &kept.second) == napi_ok)
-        kept.first.assign(s, n);
     return v;
 }
 
