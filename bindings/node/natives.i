@@ -411,7 +411,8 @@ static napi_value nh_exec(napi_env env, napi_value self, nh_job *job, bool async
     if (!yield) {
         job->rc = job->run(job);
         if (job->rc != HTTPC_E_WOULD_BLOCK) {
-            conn->env->at_once++;
+            if (conn->env)
+                conn->env->at_once++;
             if (--conn->busy == 0)
                 nh_flush_deferred(conn);
             return nh_finish_now(env, job);
