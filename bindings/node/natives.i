@@ -55,6 +55,8 @@ struct nh_job {
 enum { NH_BODY_DIRECT = 1, NH_BODY_ALL = 2 };
 
 static napi_value nh_header_list(napi_env env, const httpc_headers *hs);
+static napi_value nh_header_list_after(napi_env env, const httpc_headers *hs,
+                                       std::vector<napi_value> *items);
 
 /* The connection handle whose loop handles serve the job's target. */
 static nh_handle *nh_conn_of(nh_handle *target)
@@ -91,13 +93,22 @@ static napi_value nh_job_data(napi_env env, nh_job *job)
     return v;
 }
 
-/* Keeps the job's data value for as long as the job (a Promise call). */
+/* The job's data value: valid for the native call (its handle scope); a
+ * job that goes on from the loop references it (nh_keep_data_on). */
 static void nh_keep_data(napi_env env, nh_job *job, napi_value value, bool async)
 {
-    if (async)
-        napi_create_reference(env, value, 1, &job->keep_data);
-    else
-        job->data_value = value; /* lives as long as the call's handle scope */
+    (void)env;
+    (void)async;
+    job->data_value = value;
+}
+
+/* The job waits past the native call: its data value by reference. */
+static void nh_keep_data_on(napi_env env, nh_job *job)
+{
+    if (!job->data_value)
+        return;
+    napi_create_reference(env, job->data_value, 1, &job->keep_data);
+    job->data_value = nullptr;
 }
 
 static void nh_delete_job(nh_job *job)
@@ -132,6 +143,8 @@ static void nh_on_poll(uv_poll_t *poll, int status, int events)
     (void)status; /* an error on the descriptor is the next call's to report */
     (void)events;
     nh_handle *c = (nh_handle *)poll->data;
+    if (c->env)
+        c->env->at_once = 0;
     if (c->pending)
         nh_step(c->pending, true);
     else
@@ -141,6 +154,8 @@ static void nh_on_poll(uv_poll_t *poll, int status, int events)
 static void nh_on_timer(uv_timer_t *timer)
 {
     nh_handle *c = (nh_handle *)timer->data;
+    if (c->env)
+        c->env->at_once = 0;
     if (c->pending)
         nh_step(c->pending, true);
 }
@@ -240,10 +255,9 @@ static void nh_settle_async(nh_job *job, bool from_loop)
     napi_close_handle_scope(env, scope);
 }
 
-/* Runs the job as far as it goes; waits on the loop or settles. */
-static void nh_step(nh_job *job, bool from_loop)
+/* After a step of the job: waits on the loop or settles. */
+static void nh_after_step(nh_job *job, bool from_loop)
 {
-    job->rc = job->run(job);
     if (job->rc == HTTPC_E_WOULD_BLOCK) {
         int rc = nh_arm(job);
         if (rc == 0)
@@ -257,6 +271,13 @@ static void nh_step(nh_job *job, bool from_loop)
     job->conn->pending = nullptr;
     nh_disarm(job->conn);
     nh_settle_async(job, from_loop);
+}
+
+/* Runs the job as far as it goes; waits on the loop or settles. */
+static void nh_step(nh_job *job, bool from_loop)
+{
+    job->rc = job->run(job);
+    nh_after_step(job, from_loop);
 }
 
 /* Drops the operations in flight (the environment is going away; their
@@ -328,7 +349,28 @@ static bool nh_run_sync(napi_env env, nh_job *job)
     }
 }
 
-/* Runs the job now (sync) or from the loop (async: returns a Promise).
+/* See nh_exec. */
+static const int NH_AT_ONCE_MAX = 32;
+
+/* The value of a job that has ended on the calling thread (or throws its
+ * error), and frees the job. */
+static napi_value nh_finish_now(napi_env env, nh_job *job)
+{
+    if (job->rc < 0 && job->err.code != job->rc) /* else the binding's own */
+        nh_capture(&job->err, job->rc);
+    napi_value value = nullptr, error = nullptr;
+    job->settle(env, job, &value, &error);
+    nh_delete_job(job);
+    fflush(stdout); /* debug lines (setDebugLevel) written by the C library */
+    if (error) {
+        napi_throw(env, error);
+        return nullptr;
+    }
+    return value ? value : nh_undefined_value(env);
+}
+
+/* Runs the job now (sync) or from the loop (async: returns a Promise, or
+ * the value itself when the operation ends at once).
  * `self` is the target's JS object (kept while a Promise is out). */
 static napi_value nh_exec(napi_env env, napi_value self, nh_job *job, bool async)
 {
@@ -347,33 +389,59 @@ static napi_value nh_exec(napi_env env, napi_value self, nh_job *job, bool async
             nh_delete_job(job);
             return nullptr; /* the termination goes on */
         }
-        if (job->rc < 0 && job->err.code != job->rc) /* else the binding's own */
-            nh_capture(&job->err, job->rc);
-        napi_value value = nullptr, error = nullptr;
-        job->settle(env, job, &value, &error);
-        nh_delete_job(job);
-        fflush(stdout); /* debug lines (setDebugLevel) written by the C library */
-        if (error) {
-            napi_throw(env, error);
-            return nullptr;
-        }
-        return value;
+        return nh_finish_now(env, job);
     }
-    job->conn = nh_conn_of(job->target);
-    if (job->conn->pending) {
+    nh_handle *conn = nh_conn_of(job->target);
+    if (conn->pending) {
         nh_delete_job(job);
         nh_throw_type(env, "another operation is in progress on this connection");
         return nullptr;
     }
+    /* The first step now: an operation that ends at once (a request the
+     * socket takes whole, a body already received) gives its value or
+     * throws its error itself; the package awaits the result either way,
+     * and a Promise, its reference and its settlement cost more than the
+     * step. Only an operation that has to wait gets a Promise. */
+    /* A loop of calls that all end at once (a body arriving faster than it
+     * is read) would never let the event loop run timers and I/O: after
+     * NH_AT_ONCE_MAX of them, the next call's first step runs from the loop
+     * (a timer). */
+    conn->busy++;
+    bool yield = conn->env && conn->env->at_once >= NH_AT_ONCE_MAX;
+    if (!yield) {
+        job->rc = job->run(job);
+        if (job->rc != HTTPC_E_WOULD_BLOCK) {
+            if (conn->env)
+                conn->env->at_once++;
+            if (--conn->busy == 0)
+                nh_flush_deferred(conn);
+            return nh_finish_now(env, job);
+        }
+    }
     napi_value promise;
     if (napi_create_promise(env, &job->deferred, &promise) != napi_ok ||
         napi_create_reference(env, self, 1, &job->keep_target) != napi_ok) {
+        if (--conn->busy == 0)
+            nh_flush_deferred(conn);
         nh_delete_job(job);
         return nullptr;
     }
-    job->conn->busy++;
+    nh_keep_data_on(env, job);
+    job->conn = conn;
     job->conn->refs++;
-    nh_step(job, false);
+    if (yield) {
+        if (!conn->timer) {
+            conn->timer = new uv_timer_t;
+            uv_timer_init(conn->env->loop, conn->timer);
+            conn->timer->data = conn;
+        }
+        /* 1 ms, not 0: a timer of 0 ms started from the timers phase runs
+         * in the same phase again, before the loop's clock moves on. */
+        uv_timer_start(conn->timer, nh_on_timer, 1, 0);
+        conn->pending = job;
+        return promise;
+    }
+    nh_after_step(job, false);
     return promise;
 }
 
@@ -814,6 +882,54 @@ static napi_value nh_array(napi_env env, napi_value *items, size_t n)
     return array;
 }
 
+/* A JS function of the environment made from `source` on first use (kept
+ * in *slot); NULL when code from strings is disallowed. */
+static napi_value nh_script_function(napi_env env, napi_ref *slot, const char *source)
+{
+    napi_value fn = nullptr, ignored;
+    if (*slot) {
+        napi_get_reference_value(env, *slot, &fn);
+        return fn;
+    }
+    napi_value script;
+    napi_create_string_utf8(env, source, NAPI_AUTO_LENGTH, &script);
+    if (napi_run_script(env, script, &fn) == napi_ok)
+        napi_create_reference(env, fn, 1, slot);
+    else
+        napi_get_and_clear_last_exception(env, &ignored);
+    return fn;
+}
+
+/* Bodies up to this size are copied into a Buffer of Node's pool
+ * (Buffer.allocUnsafe: a view on a shared slab), which costs a third of a
+ * Buffer of its own (napi_create_buffer_copy: a new backing store). */
+static const size_t NH_POOLED_MAX = 4096;
+
+/* A Buffer holding a copy of the n bytes at data. */
+static napi_value nh_buffer_copy(napi_env env, const char *data, size_t n)
+{
+    napi_value buf, len;
+    void *p = nullptr;
+    size_t got = 0;
+    nh_env *e = nh_env_get(env);
+    if (n > 0 && n <= NH_POOLED_MAX) {
+        napi_value maker = nh_script_function(
+            env, &e->small_buffer_maker, "(function httpcBytes(n) { return Buffer.allocUnsafe(n); })");
+        napi_create_uint32(env, (uint32_t)n, &len);
+        if (maker &&
+            napi_call_function(env, nh_undefined_value(env), maker, 1, &len, &buf) == napi_ok &&
+            napi_get_buffer_info(env, buf, &p, &got) == napi_ok && got == n) {
+            memcpy(p, data, n);
+            return buf;
+        }
+        napi_value ignored; /* Buffer gone from the globals: a Buffer of its own */
+        napi_get_and_clear_last_exception(env, &ignored);
+    }
+    if (napi_create_buffer_copy(env, n, n ? data : "", &p, &buf) != napi_ok)
+        return nh_null(env);
+    return buf;
+}
+
 /* [handle, status, reason, version, willClose, chunked, length] */
 static napi_value nh_response_head(napi_env env, nh_job *job)
 {
@@ -925,9 +1041,10 @@ static int nh_run_request_head(nh_job *job)
 
 static napi_value nh_take_data(napi_env env, nh_job *job);
 
-/* [status, reason, version, willClose, rawHeaders, body, rawTrailers]; an
- * IncompleteRead carries the part of the body read. The response is freed
- * here: the whole exchange is over. */
+/* [status, reason, version, willClose, body, rawTrailers, ...rawHeaders]
+ * (one array: one call of the array maker); an IncompleteRead carries the
+ * part of the body read. The response is freed here: the whole exchange is
+ * over. */
 static void nh_exchange_settle(napi_env env, nh_job *job, napi_value *value, napi_value *error)
 {
     napi_value body = nh_take_data(env, job);
@@ -937,16 +1054,15 @@ static void nh_exchange_settle(napi_env env, nh_job *job, napi_value *value, nap
         *error = nh_make_error(env, job->err, resp ? body : nullptr);
     } else {
         const char *reason = httpc_response_reason(resp);
-        napi_value items[] = {
+        std::vector<napi_value> items = {
             nh_int(env, httpc_response_status(resp)),
             nh_latin1(env, reason, strlen(reason)),
             nh_int(env, httpc_response_version(resp)),
             nh_bool(env, httpc_response_will_close(resp) != 0),
-            nh_header_list(env, httpc_response_headers(resp)),
             body,
             nh_header_list(env, httpc_response_trailers(resp)),
         };
-        *value = nh_array(env, items, sizeof items / sizeof items[0]);
+        *value = nh_header_list_after(env, httpc_response_headers(resp), &items);
     }
     httpc_response_free(resp);
 }
@@ -1095,10 +1211,7 @@ static napi_value nh_take_data(napi_env env, nh_job *job)
     char *data = job->data;
     size_t len = job->len;
     job->data = nullptr;
-    napi_value copy;
-    void *ignored;
-    if (napi_create_buffer_copy(env, len, data ? data : "", &ignored, &copy) != napi_ok)
-        copy = nh_null(env);
+    napi_value copy = nh_buffer_copy(env, data, data ? len : 0);
     httpc_free(data);
     return copy;
 }
@@ -1125,18 +1238,27 @@ static napi_value nh_read_all(napi_env env, napi_callback_info info)
     return nh_exec(env, args[0], job, nh_is_true(env, args[1]));
 }
 
+/* An array of the values in `items` followed by the fields as name, value, ... */
+static napi_value nh_header_list_after(napi_env env, const httpc_headers *hs,
+                                       std::vector<napi_value> *items)
+{
+    size_t before = items->size();
+    size_t n = hs ? httpc_headers_count(hs) : 0;
+    items->resize(before + 2 * n);
+    for (size_t i = 0; i < n; i++) {
+        const char *k = httpc_headers_name(hs, i), *v = httpc_headers_value(hs, i);
+        (*items)[before + 2 * i] = nh_latin1(env, k, strlen(k));
+        (*items)[before + 2 * i + 1] = nh_latin1(env, v, strlen(v));
+    }
+    return nh_array(env, items->data(), items->size());
+}
+
 static napi_value nh_header_list(napi_env env, const httpc_headers *hs)
 {
     if (!hs)
         return nh_null(env);
-    size_t n = httpc_headers_count(hs);
-    std::vector<napi_value> items(2 * n);
-    for (size_t i = 0; i < n; i++) {
-        const char *k = httpc_headers_name(hs, i), *v = httpc_headers_value(hs, i);
-        items[2 * i] = nh_latin1(env, k, strlen(k));
-        items[2 * i + 1] = nh_latin1(env, v, strlen(v));
-    }
-    return nh_array(env, items.data(), items.size());
+    std::vector<napi_value> items;
+    return nh_header_list_after(env, hs, &items);
 }
 
 /* responseHeaders(resp, trailers) -> [name, value, ...] */

@@ -83,10 +83,12 @@ struct nh_env {
     napi_async_context async_context; /* for callbacks from the loop */
     napi_ref resource;                /* their resource: a plain object */
     napi_ref array_maker;             /* (...items) => items: see nh_array */
+    napi_ref small_buffer_maker;      /* Buffer.allocUnsafe: see nh_take_data */
     napi_async_cleanup_hook_handle cleanup_hook;
     bool torn_down;
     int closing; /* uv handles whose close has not completed */
     int wrapped; /* responses made since the last sweep */
+    int at_once; /* Promise calls ended at once since the loop last called in */
     nh_handle live; /* list head */
     std::unordered_set<nh_handle *> handles; /* the same, to look one up */
     /* Responses that still own their C object: what nh_sweep looks at
@@ -293,6 +295,8 @@ static void nh_env_cleanup(napi_async_cleanup_hook_handle hook, void *arg)
     napi_delete_reference(env->napi, env->resource);
     if (env->array_maker)
         napi_delete_reference(env->napi, env->array_maker);
+    if (env->small_buffer_maker)
+        napi_delete_reference(env->napi, env->small_buffer_maker);
     env->torn_down = true;
     nh_env_free_if_done(env);
 }
@@ -312,9 +316,11 @@ static nh_env *nh_env_get(napi_env napi)
     napi_create_object(napi, &resource);
     napi_create_reference(napi, resource, 1, &env->resource);
     env->array_maker = nullptr;
+    env->small_buffer_maker = nullptr;
     env->torn_down = false;
     env->closing = 0;
     env->wrapped = 0;
+    env->at_once = 0;
     env->live.next = env->live.prev = &env->live;
     napi_add_async_cleanup_hook(napi, nh_env_cleanup, env, &env->cleanup_hook);
     nh_current_env = env;

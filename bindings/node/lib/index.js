@@ -268,7 +268,9 @@ class Lane {
 // abort interrupts the operation in flight (it wakes the loop's watch at once)
 // or the next one; the call then rejects with AbortError and the connection
 // is closed, as after any failure, which also forgets an unused interrupt.
-async function onLane(lane, work, signalOption = null) {
+// `work` may return a Promise or the value itself (an addon call that ended
+// at once); whenDone runs once it has ended, before the lane is free.
+async function onLane(lane, work, signalOption = null, whenDone = null) {
   const signal = checkSignal(signalOption);
   if (signal && signal.aborted) throw new AbortError(undefined, { cause: signal.reason });
   lane.enter();
@@ -290,6 +292,7 @@ async function onLane(lane, work, signalOption = null) {
     throw withNodeFields(err, lane.connHandle);
   } finally {
     if (signal) signal.removeEventListener("abort", onAbort);
+    if (whenDone) whenDone();
     if (aborted) raw.httpc_conn_close(lane.connHandle);
     lane.leave();
   }
@@ -418,24 +421,30 @@ class HTTPConnection {
    * or async iterable of those, or a stream.Readable (the last three sent
    * chunked unless a Content-Length header is given). */
   request(method, url, body, headers, { encodeChunked = false, signal } = {}) {
-    return onLane(this.#lane, async () => {
+    // Not an async function: a whole body is one addon call, whose result
+    // (a Promise, or undefined when the socket took the request at once)
+    // onLane awaits.
+    return onLane(this.#lane, () => {
       const flat = flattenHeaders(headers);
       const whole = wholeBody(body);
-      if (whole !== undefined) {
-        return raw.request(this.#handle, method, url, whole, flat, encodeChunked ? raw.HTTPC_ENCODE_CHUNKED : 0, true);
-      }
-      try {
-        await raw.request(this.#handle, method, url, PUSHED_BODY, flat, encodeChunked ? raw.HTTPC_ENCODE_CHUNKED : 0, true);
-        for await (const chunk of body) {
-          const bytes = asBuffer(chunk);
-          if (bytes.length) await raw.bodyWrite(this.#handle, bytes, true);
-        }
-        await raw.bodyEnd(this.#handle, true);
-      } catch (err) {
-        this.#abandonRequest();
-        throw err;
-      }
+      const flags = encodeChunked ? raw.HTTPC_ENCODE_CHUNKED : 0;
+      if (whole !== undefined) return raw.request(this.#handle, method, url, whole, flat, flags, true);
+      return this.#pushBody(method, url, body, flat, flags);
     }, signal);
+  }
+
+  async #pushBody(method, url, body, flat, flags) {
+    try {
+      await raw.request(this.#handle, method, url, PUSHED_BODY, flat, flags, true);
+      for await (const chunk of body) {
+        const bytes = asBuffer(chunk);
+        if (bytes.length) await raw.bodyWrite(this.#handle, bytes, true);
+      }
+      await raw.bodyEnd(this.#handle, true);
+    } catch (err) {
+      this.#abandonRequest();
+      throw err;
+    }
   }
 
   // A request whose body source failed is half sent: close, so that the
@@ -478,10 +487,9 @@ class HTTPConnection {
       await this.request(method, url, body, headers, { signal });
       const res = await this.getresponse({ signal });
       const data = await res.readAll({ signal });
-      return exchangeResult([res.status, res.reason, res.version, res.willClose, res.rawHeaders, data, res.rawTrailers]);
+      return exchangeResult([res.status, res.reason, res.version, res.willClose, data, res.rawTrailers, ...res.rawHeaders]);
     }
-    return onLane(this.#lane, async () =>
-      exchangeResult(await raw.exchange(this.#handle, method, url, whole, flattenHeaders(headers), 0, true)), signal);
+    return exchangeResult(await onLane(this.#lane, () => raw.exchange(this.#handle, method, url, whole, flattenHeaders(headers), 0, true), signal));
   }
 
   // request + getresponse in one addon operation when the body is whole,
@@ -498,7 +506,10 @@ class HTTPConnection {
 
   /** Reads the status line and headers of the response. */
   getresponse({ signal } = {}) {
-    return onLane(this.#lane, async () => new HTTPResponse(await raw.getresponse(this.#handle, true), this.#lane, this), signal);
+    return onLane(this.#lane, () => {
+      const head = raw.getresponse(this.#handle, true); // a Promise unless the head was there
+      return head instanceof Promise ? head.then((h) => new HTTPResponse(h, this.#lane, this)) : new HTTPResponse(head, this.#lane, this);
+    }, signal);
   }
   getresponseSync() {
     return onLaneSync(this.#lane, () => new HTTPResponse(raw.getresponse(this.#handle, false), this.#lane, this));
@@ -626,13 +637,8 @@ class HTTPResponse {
   }
   readAll({ signal } = {}) {
     if (this.#done) return Promise.resolve(Buffer.alloc(0));
-    return onLane(this.#lane, async () => {
-      try {
-        return await raw.readAll(this.#handle, true);
-      } finally {
-        this.close();
-      }
-    }, signal);
+    // A Promise, or the Buffer when the body was all there; closed once read.
+    return onLane(this.#lane, () => raw.readAll(this.#handle, true), signal, () => this.close());
   }
   readAllSync() {
     if (this.#done) return Buffer.alloc(0);
@@ -672,7 +678,11 @@ class HTTPResponse {
 
 // ---------------------------------------------------------------- Client
 
-function exchangeResult([status, reason, version, willClose, rawHeaders, body, rawTrailers]) {
+// From the addon's exchange: [status, reason, version, willClose, body,
+// rawTrailers, ...rawHeaders] (one array).
+function exchangeResult(head) {
+  const status = head[0], reason = head[1], version = head[2], willClose = head[3], body = head[4], rawTrailers = head[5];
+  const rawHeaders = head.slice(6);
   return {
     statusCode: status, status, reason, version, willClose,
     headers: headersObject(rawHeaders), rawHeaders, trailers: headersObject(rawTrailers), body,
