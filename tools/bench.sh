@@ -445,7 +445,8 @@ awk -v line="$placement_line" '{ print } /^Loopback nginx/ && !done { print ""; 
   "$results/latest.md" >"$work/latest.md" && mv "$work/latest.md" "$results/latest.md"
 cp "$results/latest.md" "$results/$stamp.md"
 cp "$raw" "$results/latest.raw.tsv"
-if command -v gnuplot >/dev/null && [ -s "$results/ratios.dat" ]; then
+# (a header line alone: no scenario ran, nothing to draw)
+if command -v gnuplot >/dev/null && [ "$(wc -l <"$results/ratios.dat")" -gt 1 ]; then
   gnuplot <<PLOT
 set terminal png size 1100,520 noenhanced
 set output "$results/ratios.png"
