@@ -120,8 +120,8 @@ if any(not metric.startswith("crypto_") for metric in extras):
     out.append("\nAllocations and instructions: runs of N and 2N small keep-alive requests,"
                " difference ÷ N (steady state, start-up excluded).")
     out.append("\nThe Lua and Node clients and the concurrent figures: runs of N and 2N after"
-               " the same untimed warm-up (3,000 requests for the JIT clients, 200 for the"
-               " others), Node with --single-threaded (no background compiler or GC"
+               " the same untimed warm-up as the timed scenarios, pinned as they are,"
+               " Node with --single-threaded (no background compiler or GC"
                " threads); a collection or tier-up landing in one run only moves a figure by"
                " about 10%.")
     for metric in ("instructions_per_request", "instructions_per_request_https",

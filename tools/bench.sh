@@ -37,7 +37,7 @@ rounds=${BENCH_ROUNDS:-$([ "$quick" = 1 ] && echo 3 || echo 5)}
 scale=$([ "$quick" = 1 ] && echo 4 || echo 1) # quick: N divided by this
 export BENCH_WRK_SECONDS=$([ "$quick" = 1 ] && echo 1 || echo 2)
 export BENCH_HTTPC_PYTHONPATH=${BENCH_HTTPC_PYTHONPATH:-$build/python}
-SERVER_LIMIT=5400 # seconds nginx may live (a full run with every peer takes ~50 min)
+SERVER_LIMIT=9000 # seconds nginx may live (a full run with every peer takes over an hour)
 RUN_LIMIT=180     # seconds one client run may take (warm-up included)
 
 # ------------------------------------------------------------ clients
@@ -378,12 +378,13 @@ if [ "${BENCH_EXTRAS:-1}" = 1 ]; then
         $(((totals[1] - totals[0]) / 20)) >>"$extras"
     done
     # The Lua and Node clients, JIT peers among them, and every event-loop
-    # client under the concurrent scenario (not pinned): each run first makes
-    # the same untimed requests (in both runs, so they cancel out),
-    # then N or 2N. N is larger than above because a collection or a JIT
-    # tier-up that lands in one run and not the other is spread over N.
-    # Node runs with --single-threaded: V8's background compiler and GC
-    # threads would add work that callgrind counts but no request needs.
+    # client under the concurrent scenario: each run first makes the same
+    # WARMUP untimed requests as in the timed scenarios (in both runs, so they
+    # cancel out), pinned as every client is, then N or 2N. N is larger than
+    # above because a collection or a JIT tier-up that lands in one run and
+    # not the other is spread over N. Node runs with --single-threaded: V8's
+    # background compiler and GC threads would add work that callgrind counts
+    # but no request needs.
     script_n=$([ "$quick" = 1 ] && echo 1000 || echo 4000)
     for client in "${CLIENTS[@]}"; do
       IFS='|' read -r cname divisor command <<<"$client"
@@ -394,27 +395,16 @@ if [ "${BENCH_EXTRAS:-1}" = 1 ]; then
       [[ "$cname" == *-multi ]] && mode=concurrent100 metric=instructions_per_request_concurrent
       # The slow clients (large divisor) are slower still under valgrind.
       n=$((script_n / (divisor >= 16 ? divisor : divisor > 4 ? divisor / 4 : 1)))
-      # Only the JIT clients need thousands of warm-up requests; a few
-      # hundred take the others past their first-request costs.
-      warmup=200
-      [[ "$command" == node* || "$command" == luajit* ]] && warmup=$WARMUP
-      # The two runs at once, one per CPU: counts do not depend on timing.
       totals=()
-      pids=()
       for requests in "$n" $((2 * n)); do
-        BENCH_WARMUP=$warmup timeout -k 5 900 valgrind --tool=callgrind \
-          --callgrind-out-file="$work/callgrind.$cname.script.$requests" $command 127.0.0.1 \
-          "$http_port" /small "$requests" 0 "$mode" >/dev/null 2>&1 &
-        pids+=($!)
+        out=$work/callgrind.$cname.script.$requests
+        BENCH_WARMUP=$WARMUP timeout -k 5 1800 "${pin[@]}" valgrind --tool=callgrind \
+          --callgrind-out-file="$out" $command 127.0.0.1 "$http_port" /small "$requests" 0 "$mode" \
+          >/dev/null 2>&1 || break
+        totals+=("$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$out" | head -n 1)")
       done
-      both=1
-      wait "${pids[0]}" || both=0
-      wait "${pids[1]}" || both=0
-      [ "$both" = 1 ] || continue
-      for requests in "$n" $((2 * n)); do
-        totals+=("$(sed -n 's/^summary: *\([0-9]*\).*/\1/p' "$work/callgrind.$cname.script.$requests" | head -n 1)")
-      done
-      printf '%s\t%s\t%s\n' "$metric" "$cname" $(((totals[1] - totals[0]) / n)) >>"$extras"
+      [ ${#totals[@]} = 2 ] && printf '%s\t%s\t%s\n' "$metric" "$cname" \
+        $(((totals[1] - totals[0]) / n)) >>"$extras"
     done
     log "callgrind done"
   fi
