@@ -282,7 +282,9 @@ class Concurrency(unittest.TestCase):
         (without saying so): the pool's next request still succeeds (the
         engine sees the idle socket closed and reconnects; a close that races
         the request is retried once by the pool)."""
-        replies = []
+        # Counted when the request has arrived, before the answer goes out:
+        # counted after it, the client could finish first (a race CI met).
+        requests_seen = []
 
         class CloseAfterReply(threading.Thread):
             def __init__(self):
@@ -299,10 +301,15 @@ class Concurrency(unittest.TestCase):
                     except OSError:
                         return
                     with conn:
-                        while b"\r\n\r\n" not in conn.recv(65536):
-                            pass
-                        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-                        replies.append(1)
+                        head = b""
+                        while b"\r\n\r\n" not in head:
+                            chunk = conn.recv(65536)
+                            if not chunk:
+                                break
+                            head += chunk
+                        else:
+                            requests_seen.append(1)
+                            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 
         server = CloseAfterReply()
         server.start()
@@ -316,7 +323,7 @@ class Concurrency(unittest.TestCase):
                 second = await pool.request("GET", url)
                 return first.body, second.body
         self.assertEqual(run(main()), (b"ok", b"ok"))
-        self.assertEqual(len(replies), 2)
+        self.assertEqual(len(requests_seen), 2)
 
     def test_cancel_at_random_moments(self):
         """Requests on an endless body and on a slow answer, cancelled at
