@@ -352,6 +352,50 @@ static bool nh_run_sync(napi_env env, nh_job *job)
 /* See nh_exec. */
 static const int NH_AT_ONCE_MAX = 32;
 
+/* The loop's check phase: the yielded connections take their next step. */
+static void nh_on_check(uv_check_t *check)
+{
+    nh_env *env = (nh_env *)check->data;
+    env->at_once = 0;
+    std::vector<nh_handle *> turn;
+    turn.swap(env->yielded);
+    for (nh_handle *c : turn) {
+        /* A step of an earlier one may have torn the environment down. */
+        if (c->env && c->pending)
+            nh_step(c->pending, true);
+        if (c->env)
+            nh_unref(c);
+    }
+    if (env->yielded.empty() && env->yield_check) {
+        uv_check_stop(env->yield_check);
+        uv_idle_stop(env->yield_idle);
+    }
+}
+
+static void nh_on_idle(uv_idle_t *idle) { (void)idle; }
+
+/* The connection's pending job takes its first step in the loop's next
+ * check phase, after timers and I/O have had their turn (setImmediate's
+ * place): a timer would leave the CPU idle until it fires. */
+static void nh_yield(nh_handle *conn)
+{
+    nh_env *env = conn->env;
+    if (!env->yield_check) {
+        env->yield_check = new uv_check_t;
+        uv_check_init(env->loop, env->yield_check);
+        env->yield_check->data = env;
+        env->yield_idle = new uv_idle_t;
+        uv_idle_init(env->loop, env->yield_idle);
+        env->yield_idle->data = env;
+    }
+    if (env->yielded.empty()) {
+        uv_check_start(env->yield_check, nh_on_check);
+        uv_idle_start(env->yield_idle, nh_on_idle);
+    }
+    conn->refs++;
+    env->yielded.push_back(conn);
+}
+
 /* The value of a job that has ended on the calling thread (or throws its
  * error), and frees the job. */
 static napi_value nh_finish_now(napi_env env, nh_job *job)
@@ -430,15 +474,8 @@ static napi_value nh_exec(napi_env env, napi_value self, nh_job *job, bool async
     job->conn = conn;
     job->conn->refs++;
     if (yield) {
-        if (!conn->timer) {
-            conn->timer = new uv_timer_t;
-            uv_timer_init(conn->env->loop, conn->timer);
-            conn->timer->data = conn;
-        }
-        /* 1 ms, not 0: a timer of 0 ms started from the timers phase runs
-         * in the same phase again, before the loop's clock moves on. */
-        uv_timer_start(conn->timer, nh_on_timer, 1, 0);
         conn->pending = job;
+        nh_yield(conn);
         return promise;
     }
     nh_after_step(job, false);

@@ -96,6 +96,12 @@ struct nh_env {
      * never yields leaves thousands, and walking them cost more than the
      * requests). */
     std::vector<nh_handle *> sweepable;
+    /* Connections whose next step waits for the loop's check phase (see
+     * nh_exec), each holding a ref; the idle handle, active meanwhile, keeps
+     * the loop's poll from blocking, as setImmediate does. */
+    std::vector<nh_handle *> yielded;
+    uv_check_t *yield_check;
+    uv_idle_t *yield_idle;
 };
 
 static thread_local nh_env *nh_current_env = nullptr;
@@ -214,6 +220,10 @@ static void nh_uv_closed(uv_handle_t *handle)
     nh_env *env = (nh_env *)handle->data;
     if (handle->type == UV_POLL)
         delete (uv_poll_t *)handle;
+    else if (handle->type == UV_CHECK)
+        delete (uv_check_t *)handle;
+    else if (handle->type == UV_IDLE)
+        delete (uv_idle_t *)handle;
     else
         delete (uv_timer_t *)handle;
     env->closing--;
@@ -273,6 +283,20 @@ static void nh_env_cleanup(napi_async_cleanup_hook_handle hook, void *arg)
             h->ptr = nullptr;
         }
     }
+    for (nh_handle *h : env->yielded)
+        h->refs--; /* the handles are emptied below, their finalizers to come */
+    env->yielded.clear();
+    uv_handle_t *yield_handles[2] = {(uv_handle_t *)env->yield_check,
+                                     (uv_handle_t *)env->yield_idle};
+    for (uv_handle_t *handle : yield_handles) {
+        if (!handle)
+            continue;
+        handle->data = env;
+        env->closing++;
+        uv_close(handle, nh_uv_closed);
+    }
+    env->yield_check = nullptr;
+    env->yield_idle = nullptr;
     std::vector<nh_handle *> all;
     for (nh_handle *h = env->live.next; h != &env->live; h = h->next)
         all.push_back(h);
@@ -321,6 +345,8 @@ static nh_env *nh_env_get(napi_env napi)
     env->closing = 0;
     env->wrapped = 0;
     env->at_once = 0;
+    env->yield_check = nullptr;
+    env->yield_idle = nullptr;
     env->live.next = env->live.prev = &env->live;
     napi_add_async_cleanup_hook(napi, nh_env_cleanup, env, &env->cleanup_hook);
     nh_current_env = env;

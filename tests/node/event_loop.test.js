@@ -9,7 +9,7 @@ const fs = require("node:fs");
 const net = require("node:net");
 const { describe, it } = require("node:test");
 const { Worker } = require("node:worker_threads");
-const { httpc, PACKAGE } = require("./support/helpers");
+const { httpc, PACKAGE, replyServer } = require("./support/helpers");
 
 // Answers every request after delayMs, counting how many wait at once.
 // With `together`, holds the requests until that many wait (or 30 s have
@@ -107,6 +107,35 @@ describe("concurrency on the event loop", () => {
       assert.equal(bodies.filter((b) => b === "ok").length, 1000);
       assert.equal(server.maxWaiting, 1000, "all 1,000 requests waited at once");
     } finally {
+      await server.close();
+    }
+  });
+});
+
+// Resolves once check() is true, looking every 20 ms; rejects after 30 s.
+async function until(check, what) {
+  for (let waited = 0; !check(); waited += 20) {
+    if (waited > 30000) throw new Error(`still not ${what} after 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe("Client's idle connections", () => {
+  it("closes those idle for keepAliveTimeout and reuses the others", async () => {
+    const server = await replyServer({ reply: "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", keepOpen: true });
+    const client = new httpc.Client(`http://127.0.0.1:${server.port}`, { keepAliveTimeout: 300 });
+    try {
+      const three = await Promise.all(Array.from({ length: 3 }, () => client.request({})));
+      assert.deepEqual(three.map((r) => r.body.toString()), ["ok", "ok", "ok"]);
+      assert.equal(server.connections(), 3);
+      await until(() => server.openSockets() === 0, "closed"); // the client closed all three
+      assert.equal((await client.request({})).body.toString(), "ok");
+      assert.equal(server.connections(), 4);
+      // Within the timeout the connection is used again.
+      assert.equal((await client.request({})).body.toString(), "ok");
+      assert.equal(server.connections(), 4);
+    } finally {
+      client.close();
       await server.close();
     }
   });

@@ -380,6 +380,34 @@ describe("responses", () => {
     }
   });
 
+  it("gives the same through Client, its headers made when first read", async () => {
+    const server = await replyServer({ reply, keepOpen: true });
+    const client = new httpc.Client(`http://127.0.0.1:${server.port}`);
+    try {
+      // A whole request body: one addon operation; a stream: three calls.
+      for (const body of [undefined, Readable.from([Buffer.from("up")])]) {
+        const res = await client.request({ method: body ? "POST" : "GET", body });
+        assert.equal(res.statusCode, 201);
+        assert.equal(res.status, 201);
+        assert.equal(res.reason, "Made It");
+        assert.equal(res.rawHeaders.length, 14);
+        assert.equal(res.rawHeaders[0], "Set-Cookie");
+        assert.deepEqual(res.headers["set-cookie"], ["a=1", "b=2"]);
+        assert.equal(res.headers["x-dup"], "one, two");
+        assert.equal(res.headers["content-type"], "text/a");
+        assert.equal(res.headers, res.headers); // made once
+        assert.equal(Object.getPrototypeOf(res.headers), null);
+        assert.deepEqual(res.rawTrailers, ["X-Trailer", "done"]);
+        assert.deepEqual(res.trailers, Object.assign(Object.create(null), { "x-trailer": "done" }));
+        assert.equal(res.body.toString(), "hello world");
+      }
+      assert.equal(server.connections(), 1); // kept alive between them
+    } finally {
+      client.close();
+      await server.close();
+    }
+  });
+
   it("reads by size, and as a stream.Readable", async () => {
     const server = await replyServer({ reply: Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789") });
     try {

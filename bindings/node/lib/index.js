@@ -98,10 +98,25 @@ const SINGLE_VALUED = new Set([
 
 // A flat [name, value, ...] list as Node's http shows it: lower-case names,
 // set-cookie an array, cookie joined with "; ", the rest with ", ".
+// Header names in lower case, by name as received: servers send the same
+// names in every response, and the same string each time is a property key
+// V8 has already looked up.
+const lowerNames = new Map();
+
+function lowerName(name) {
+  let lower = lowerNames.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    if (lowerNames.size >= 1024) lowerNames.clear();
+    lowerNames.set(name, lower);
+  }
+  return lower;
+}
+
 function headersObject(flat) {
   const out = Object.create(null);
   for (let i = 0; i + 1 < flat.length; i += 2) {
-    const name = flat[i].toLowerCase();
+    const name = lowerName(flat[i]);
     const value = flat[i + 1];
     const seen = out[name];
     if (name === "set-cookie") (seen ? seen : (out[name] = [])).push(value);
@@ -480,16 +495,17 @@ class HTTPConnection {
 
   // request + getresponse + readAll, for Client: one addon operation for a
   // whole body, the three calls for a body that comes in pieces. Resolves
-  // to {status, reason, version, willClose, headers, rawHeaders, trailers, body}.
-  async _exchange(method, url, body, headers, signal) {
+  // to the addon's exchange array (see ClientResponse).
+  _exchange(method, url, body, headers, signal) {
     const whole = wholeBody(body);
-    if (whole === undefined) {
-      await this.request(method, url, body, headers, { signal });
-      const res = await this.getresponse({ signal });
-      const data = await res.readAll({ signal });
-      return exchangeResult([res.status, res.reason, res.version, res.willClose, data, res.rawTrailers, ...res.rawHeaders]);
-    }
-    return exchangeResult(await onLane(this.#lane, () => raw.exchange(this.#handle, method, url, whole, flattenHeaders(headers), 0, true), signal));
+    if (whole === undefined) return this.#exchangeInPieces(method, url, body, headers, signal);
+    return onLane(this.#lane, () => raw.exchange(this.#handle, method, url, whole, flattenHeaders(headers), 0, true), signal);
+  }
+  async #exchangeInPieces(method, url, body, headers, signal) {
+    await this.request(method, url, body, headers, { signal });
+    const res = await this.getresponse({ signal });
+    const data = await res.readAll({ signal });
+    return [res.status, res.reason, res.version, res.willClose, data, res.rawTrailers, ...res.rawHeaders];
   }
 
   // request + getresponse in one addon operation when the body is whole,
@@ -678,15 +694,22 @@ class HTTPResponse {
 
 // ---------------------------------------------------------------- Client
 
-// From the addon's exchange: [status, reason, version, willClose, body,
-// rawTrailers, ...rawHeaders] (one array).
-function exchangeResult(head) {
-  const status = head[0], reason = head[1], version = head[2], willClose = head[3], body = head[4], rawTrailers = head[5];
-  const rawHeaders = head.slice(6);
-  return {
-    statusCode: status, status, reason, version, willClose,
-    headers: headersObject(rawHeaders), rawHeaders, trailers: headersObject(rawTrailers), body,
-  };
+/** What Client.request resolves to, from the addon's exchange array:
+ * [status, reason, version, willClose, body, rawTrailers, ...rawHeaders].
+ * headers and trailers are made from the raw lists when first read (as
+ * Node's IncomingMessage does): many callers read a few headers or none. */
+class ClientResponse {
+  #headers = null;
+  #trailers = null;
+  constructor(exchanged) {
+    this.statusCode = this.status = exchanged[0];
+    this.reason = exchanged[1];
+    this.rawHeaders = exchanged.slice(6);
+    this.rawTrailers = exchanged[5];
+    this.body = exchanged[4];
+  }
+  get headers() { return this.#headers ??= headersObject(this.rawHeaders); }
+  get trailers() { return this.#trailers ??= headersObject(this.rawTrailers); }
 }
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"]);
@@ -714,7 +737,11 @@ class Client {
   #host;
   #port;
   #options;
+  // Idle connections, the oldest first, and when each was kept
+  // (performance.now()); one timer closes those kept too long.
   #idle = [];
+  #idleSince = [];
+  #idleTimer = null;
   #maxIdle;
   #keepAliveTimeout;
   #closed = false;
@@ -754,10 +781,9 @@ class Client {
   get closed() { return this.#closed; }
 
   #take() {
-    const entry = this.#idle.pop();
-    if (!entry) return null;
-    clearTimeout(entry.timer);
-    return entry.conn;
+    if (this.#idle.length === 0) return null;
+    this.#idleSince.pop();
+    return this.#idle.pop();
   }
 
   #keep(conn) {
@@ -765,14 +791,26 @@ class Client {
       conn.close();
       return;
     }
-    const entry = { conn, timer: null };
-    entry.timer = setTimeout(() => {
-      const i = this.#idle.indexOf(entry);
-      if (i >= 0) this.#idle.splice(i, 1);
-      conn.close();
-    }, this.#keepAliveTimeout);
-    entry.timer.unref();
-    this.#idle.push(entry);
+    this.#idle.push(conn);
+    this.#idleSince.push(performance.now());
+    if (this.#idleTimer === null && Number.isFinite(this.#keepAliveTimeout)) this.#armIdleTimer(this.#keepAliveTimeout);
+  }
+
+  // (No timer per kept connection: one per request cost more than the rest
+  // of the pool's work.)
+  #armIdleTimer(ms) {
+    this.#idleTimer = setTimeout(() => this.#closeExpired(), Math.min(Math.max(ms, 1), 2 ** 31 - 1));
+    this.#idleTimer.unref();
+  }
+
+  #closeExpired() {
+    this.#idleTimer = null;
+    const now = performance.now();
+    let expired = 0;
+    while (expired < this.#idle.length && now - this.#idleSince[expired] >= this.#keepAliveTimeout) expired++;
+    for (const conn of this.#idle.splice(0, expired)) conn.close();
+    this.#idleSince.splice(0, expired);
+    if (this.#idle.length) this.#armIdleTimer(this.#idleSince[0] + this.#keepAliveTimeout - now);
   }
 
   // Waits for a turn when `connections` are in use.
@@ -842,12 +880,11 @@ class Client {
 
   async request(options = {}) {
     const { path = "/", method = "GET", headers, body, signal } = checkOptions(options, CLIENT_REQUEST_OPTIONS, "Client.request");
-    const [conn, result] = await this.#onConnection(method, body, signal, (c) => c._exchange(method, path, body, headers, signal));
-    if (result.willClose) conn.close();
+    const [conn, exchanged] = await this.#onConnection(method, body, signal, (c) => c._exchange(method, path, body, headers, signal));
+    if (exchanged[3]) conn.close(); // willClose
     else this.#keep(conn);
     this.#handOver();
-    const { willClose, version, ...response } = result;
-    return response;
+    return new ClientResponse(exchanged);
   }
 
   // For the one-shot request: sends the request and reads the head.
@@ -871,10 +908,10 @@ class Client {
       if (waiter.signal) waiter.signal.removeEventListener("abort", waiter.onAbort);
       waiter.reject(new errors.StateError("the client is closed"));
     }
-    for (const { conn, timer } of this.#idle.splice(0)) {
-      clearTimeout(timer);
-      conn.close();
-    }
+    if (this.#idleTimer !== null) clearTimeout(this.#idleTimer);
+    this.#idleTimer = null;
+    this.#idleSince.length = 0;
+    for (const conn of this.#idle.splice(0)) conn.close();
   }
 }
 

@@ -257,6 +257,7 @@ async function replyServer({ reply, delayMs = 0, keepOpen = false } = {}) {
     port: server.address().port,
     requests,
     connections: () => connections,
+    openSockets: () => sockets.size,
     close: () =>
       new Promise((resolve) => {
         for (const timer of timers) clearTimeout(timer);
