@@ -12,6 +12,7 @@
 
 %{
 #include <poll.h>
+#include <sys/mman.h>
 
 /* One operation: its arguments and progress, kept until it ends. */
 struct nh_job {
@@ -1022,6 +1023,26 @@ static const int64_t NH_DIRECT_MIN = 65536;
  * come (read_all's buffer grows with what arrives). */
 static const int64_t NH_DIRECT_MAX = (int64_t)1 << 30;
 
+/* Large bodies: huge pages for the Buffer's memory (see nh_huge_pages). */
+static const size_t NH_HUGE_PAGE = (size_t)2 << 20;
+static const size_t NH_HUGE_MIN = (size_t)4 << 20;
+
+/* Asks the kernel to back the untouched memory of a large new Buffer with
+ * transparent huge pages where it allows them (Debian's default: on
+ * request). Filling 64 MiB page by page cost more than receiving it: 16,384
+ * faults, each a trap, an allocation and a clear; in 2 MiB pages, 32. Only
+ * the 2 MiB-aligned middle, whose pages nothing else uses; an error (no
+ * THP in this kernel) changes nothing. */
+static void nh_huge_pages(void *data, size_t len)
+{
+    if (len < NH_HUGE_MIN)
+        return;
+    uintptr_t start = ((uintptr_t)data + NH_HUGE_PAGE - 1) & ~(uintptr_t)(NH_HUGE_PAGE - 1);
+    uintptr_t end = ((uintptr_t)data + len) & ~(uintptr_t)(NH_HUGE_PAGE - 1);
+    if (end > start)
+        (void)madvise((void *)start, end - start, MADV_HUGEPAGE);
+}
+
 /* The rest of the body of resp, as read_all reads it. */
 static int nh_read_rest(nh_job *job, httpc_response *resp)
 {
@@ -1039,6 +1060,7 @@ static int nh_read_rest(nh_job *job, httpc_response *resp)
                 job->body_mode = NH_BODY_DIRECT;
                 job->direct_data = (char *)data;
                 job->direct_len = (size_t)length;
+                nh_huge_pages(data, (size_t)length);
             } else {
                 napi_value ignored; /* no memory for it: read_all's way */
                 napi_get_and_clear_last_exception(job->env, &ignored);
@@ -1217,6 +1239,7 @@ static napi_value nh_read(napi_env env, napi_callback_info info)
             nh_delete_job(job);
             return nullptr;
         }
+        nh_huge_pages(p, len);
         data = (char *)p;
         job->result = nh_read_result;
     }
