@@ -36,6 +36,18 @@ def run(coro):
     return asyncio.run(coro)
 
 
+def recv_until(conn, marker):
+    """What the peer sends up to and including `marker`, or everything it
+    sent before closing."""
+    data = b""
+    while marker not in data:
+        more = conn.recv(65536)
+        if not more:
+            break
+        data += more
+    return data
+
+
 def client_sockets(port):
     """This process's descriptors that are TCP sockets connected to
     127.0.0.1:port (the in-process server's own sockets are not counted)."""
@@ -301,13 +313,7 @@ class Concurrency(unittest.TestCase):
                     except OSError:
                         return
                     with conn:
-                        head = b""
-                        while b"\r\n\r\n" not in head:
-                            chunk = conn.recv(65536)
-                            if not chunk:
-                                break
-                            head += chunk
-                        else:
+                        if b"\r\n\r\n" in recv_until(conn, b"\r\n\r\n"):
                             requests_seen.append(1)
                             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 
@@ -442,13 +448,7 @@ class Behaviour(unittest.TestCase):
             def run(self):
                 conn, _ = self.sock.accept()
                 with conn:
-                    data = b""
-                    while b"0\r\n\r\n" not in data:
-                        more = conn.recv(65536)
-                        if not more:
-                            break
-                        data += more
-                    received.append(data)
+                    received.append(recv_until(conn, b"0\r\n\r\n"))
                     conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 
         server = Echo()
