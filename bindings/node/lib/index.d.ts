@@ -211,14 +211,16 @@ export interface ClientRequest extends SignalOptions {
   body?: RequestBody;
 }
 
-/** What Client.request gives: the whole body read in the same operation. */
+/** What Client.request gives: the whole body read in the same operation.
+ * headers and trailers are made from the raw lists when first read. */
 export interface ClientResponse {
   statusCode: number;
   status: number;
   reason: string;
-  headers: IncomingHeaders;
+  readonly headers: IncomingHeaders;
   rawHeaders: string[];
-  trailers: IncomingHeaders;
+  readonly trailers: IncomingHeaders;
+  rawTrailers: string[];
   body: Buffer;
 }
 

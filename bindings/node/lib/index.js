@@ -96,8 +96,6 @@ const SINGLE_VALUED = new Set([
   "proxy-authorization", "referer", "retry-after", "server", "user-agent",
 ]);
 
-// A flat [name, value, ...] list as Node's http shows it: lower-case names,
-// set-cookie an array, cookie joined with "; ", the rest with ", ".
 // Header names in lower case, by name as received: servers send the same
 // names in every response, and the same string each time is a property key
 // V8 has already looked up.
@@ -113,6 +111,8 @@ function lowerName(name) {
   return lower;
 }
 
+// A flat [name, value, ...] list as Node's http shows it: lower-case names,
+// set-cookie an array, cookie joined with "; ", the rest with ", ".
 function headersObject(flat) {
   const out = Object.create(null);
   for (let i = 0; i + 1 < flat.length; i += 2) {
