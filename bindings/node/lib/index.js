@@ -269,6 +269,7 @@ class Lane {
   }
   leave() {
     this.busy = false;
+    if (this.afterOp.length === 0) return;
     const pending = this.afterOp.splice(0);
     for (const fn of pending) fn();
   }
@@ -285,32 +286,58 @@ class Lane {
 // is closed, as after any failure, which also forgets an unused interrupt.
 // `work` may return a Promise or the value itself (an addon call that ended
 // at once); whenDone runs once it has ended, before the lane is free.
-async function onLane(lane, work, signalOption = null, whenDone = null) {
-  const signal = checkSignal(signalOption);
-  if (signal && signal.aborted) throw new AbortError(undefined, { cause: signal.reason });
+function onLane(lane, work, signalOption = null, whenDone = null) {
+  let signal;
+  try {
+    signal = checkSignal(signalOption);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  // Without a signal, no listener and no closure: most calls have none.
+  return signal === null ? runOnLane(lane, work, whenDone) : runOnLaneWithSignal(lane, work, signal, whenDone);
+}
+
+async function runOnLane(lane, work, whenDone) {
+  lane.enter();
+  try {
+    return await work();
+  } catch (err) {
+    throw laneError(err, lane);
+  } finally {
+    if (whenDone) whenDone();
+    lane.leave();
+  }
+}
+
+async function runOnLaneWithSignal(lane, work, signal, whenDone) {
+  if (signal.aborted) throw new AbortError(undefined, { cause: signal.reason });
   lane.enter();
   let aborted = false;
   const onAbort = () => {
     aborted = true;
     raw.httpc_conn_interrupt(lane.connHandle);
   };
-  if (signal) signal.addEventListener("abort", onAbort, { once: true });
+  signal.addEventListener("abort", onAbort, { once: true });
   try {
     const result = await work();
     if (aborted) throw new AbortError(undefined, { cause: signal.reason });
     return result;
   } catch (err) {
     if (aborted && !(err instanceof AbortError)) throw new AbortError(undefined, { cause: signal.reason });
-    // Made by the addon on the loop, the error's stack had no frame of the
-    // caller: taken here, it has the awaiting functions (async stack traces).
-    if (err instanceof Error && typeof err.httpcCode === "number") Error.captureStackTrace(err);
-    throw withNodeFields(err, lane.connHandle);
+    throw laneError(err, lane);
   } finally {
-    if (signal) signal.removeEventListener("abort", onAbort);
+    signal.removeEventListener("abort", onAbort);
     if (whenDone) whenDone();
     if (aborted) raw.httpc_conn_close(lane.connHandle);
     lane.leave();
   }
+}
+
+function laneError(err, lane) {
+  // Made by the addon on the loop, the error's stack had no frame of the
+  // caller: taken here, it has the awaiting functions (async stack traces).
+  if (err instanceof Error && typeof err.httpcCode === "number") Error.captureStackTrace(err);
+  return withNodeFields(err, lane.connHandle);
 }
 
 function onLaneSync(lane, work) {
