@@ -1252,16 +1252,18 @@ static PyObject *pyhttpc_resp_close(PyObject *self, PyObject *unused)
 
 static void pyhttpc_resp_finalize(PyObject *self)
 {
+    /* Set aside the exception in flight first (a response dropped while its
+     * read() raises): on a miss of the type cache _PyType_Lookup clears any
+     * pending exception, and the read's error became a SystemError. */
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
     PyTypeObject *tp = Py_TYPE(self);
     if (_PyType_Lookup(tp, pyhttpc_str_close) == pyhttpc_resp_close_descr &&
-        _PyType_Lookup(tp, pyhttpc_str_flush) == pyhttpc_iobase_flush) {
-        PyObject *type, *value, *tb;
-        PyErr_Fetch(&type, &value, &tb);
+        _PyType_Lookup(tp, pyhttpc_str_flush) == pyhttpc_iobase_flush)
         pyhttpc_resp_close_c(self);
-        PyErr_Restore(type, value, tb);
-        return;
-    }
-    pyhttpc_iobase_type->tp_finalize(self); /* IOBase's: close() unless closed */
+    else
+        pyhttpc_iobase_type->tp_finalize(self); /* IOBase's: close() unless closed */
+    PyErr_Restore(type, value, tb);
 }
 
 static int pyhttpc_resp_traverse(PyObject *self, visitproc visit, void *arg)

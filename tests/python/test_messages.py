@@ -8,6 +8,7 @@ import http.client
 import os
 import socket
 import subprocess
+import sys
 import threading
 import unittest
 
@@ -109,6 +110,23 @@ class ServerBytes(unittest.TestCase):
         exc, _ = self.exchange(REPLIES["chunk size"])
         self.assertIsInstance(exc, http.client.IncompleteRead)
         self.assertEqual(exc.partial, b"")
+
+    def test_error_of_a_response_dropped_at_once(self):
+        """`conn.getresponse().read()`: the response is freed as read()
+        raises. In a new interpreter (a cold type cache: the case that lost
+        the exception to a SystemError) the error is still the read's."""
+        server = OneReplyServer(REPLIES["chunk size"])
+        script = ("import sys, httpc\n"
+                  "c = httpc.HTTPConnection('127.0.0.1', %d, timeout=10)\n"
+                  "c.request('GET', '/')\n"
+                  "try:\n"
+                  "    c.getresponse().read()\n"
+                  "except Exception as exc:\n"
+                  "    print(type(exc).__name__, isinstance(exc, httpc.IncompleteRead))\n"
+                  % server.port)
+        run = subprocess.run([sys.executable, "-c", script], capture_output=True,
+                             timeout=60, env=os.environ)
+        self.assertEqual(run.stdout.decode(), "InvalidChunk True\n", run.stderr.decode())
 
     @unittest.skipUnless(os.access(CLI, os.X_OK), "no CLI built")
     def test_cli_error_line(self):
