@@ -116,7 +116,7 @@ class ServerBytes(unittest.TestCase):
         raises. In a new interpreter (a cold type cache: the case that lost
         the exception to a SystemError) the error is still the read's."""
         server = OneReplyServer(REPLIES["chunk size"])
-        script = ("import sys, httpc\n"
+        script = ("import httpc\n"
                   "c = httpc.HTTPConnection('127.0.0.1', %d, timeout=10)\n"
                   "c.request('GET', '/')\n"
                   "try:\n"
