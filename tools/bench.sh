@@ -370,7 +370,7 @@ if [ "${BENCH_EXTRAS:-1}" = 1 ]; then
       totals=()
       for requests in 20 40; do
         out=$work/callgrind.$cname.full.$requests
-        timeout -k 5 300 valgrind --tool=callgrind --callgrind-out-file="$out" \
+        timeout -k 5 300 "${pin[@]}" valgrind --tool=callgrind --callgrind-out-file="$out" \
           $command 127.0.0.1 "$https_port" /small "$requests" 1 newconn_full >/dev/null 2>&1 || break
         totals+=("$(sed -n 's/^totals: *\([0-9]*\).*/\1/p;s/^summary: *\([0-9]*\).*/\1/p' "$out" | head -n 1)")
       done
